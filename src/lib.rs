@@ -1,1 +1,20 @@
+//! heatgpu: diffusion-type PDEs posed as large systems of equations, solved by Newton's method
+//! and implicit time marching, on the GPU (wgpu/WGSL) with an f64 CPU reference and fallback.
+//!
+//! Layout: [`problem`] (definitions), [`kernels`] (CPU twins of the shaders), [`newton`] and
+//! [`march`] (drivers, written once against small traits), [`backend`] (cpu, gpu),
+//! [`solve`] (entry point), [`exact`] (exact solutions for checks), [`cli`].
 
+pub mod backend;
+pub mod cli;
+pub mod error;
+pub mod exact;
+pub mod kernels;
+pub mod march;
+pub mod newton;
+pub mod precision;
+pub mod problem;
+pub mod solve;
+
+pub use error::{HeatError, Result};
+pub use problem::Heat1D;

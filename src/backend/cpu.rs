@@ -1,0 +1,210 @@
+//! The f64 CPU backend: the reference every other backend is checked against.
+//!
+//! All arrays are allocated when a system is built; Newton iterations allocate nothing.
+
+use crate::error::Result;
+use crate::kernels::heat_residual::nan_aware_max;
+use crate::kernels::params::{energy_balance, energy_stencil};
+use crate::kernels::{
+    heat_residual_norm, newton_march, newton_trial, thomas_solve, AffineLevelMap, HeatParams, MarchNorms,
+};
+use crate::march::LevelStepper;
+use crate::newton::{DirectionNorms, NewtonSystem};
+use crate::problem::memory::ensure_fits;
+use crate::problem::Heat1D;
+
+/// The whole space-time system `F(v) = 0` of P1 (`nt*nx` unknowns) on the CPU.
+pub struct CpuSpaceTime {
+    params: HeatParams,
+    iterate: Vec<f64>,
+    direction: Vec<f64>,
+    trial: Vec<f64>,
+    /// Elimination scratch (`nx`) or the affine map's two levels (`2 (nx-2)`).
+    scratch: Vec<f64>,
+    /// Linear problems with few interior points march the exact affine map instead.
+    affine: Option<AffineLevelMap>,
+}
+
+impl CpuSpaceTime {
+    /// Arrays held at once: iterate, direction, trial.
+    pub const ARRAYS: u64 = 3;
+
+    /// Validates the problem and the initial guess, checks memory, and allocates everything.
+    pub fn new(problem: &Heat1D, initial_guess: Vec<f64>) -> Result<CpuSpaceTime> {
+        problem.validate()?;
+        problem.check_field("initial guess", &initial_guess)?;
+        ensure_fits(
+            "all-at-once CPU solve (iterate, direction, trial)",
+            Self::ARRAYS * 8 * problem.unknowns() as u64,
+        )?;
+        let params = HeatParams::new(problem);
+        let n = problem.unknowns();
+        Ok(CpuSpaceTime {
+            affine: AffineLevelMap::new(&params),
+            params,
+            iterate: initial_guess,
+            direction: vec![0.0; n],
+            trial: vec![0.0; n],
+            scratch: vec![0.0; 2 * problem.nx],
+        })
+    }
+
+    /// Forces the general Thomas march even for linear problems (for tests and benchmarks).
+    pub fn without_affine_map(mut self) -> CpuSpaceTime {
+        self.affine = None;
+        self
+    }
+
+    pub fn params(&self) -> &HeatParams {
+        &self.params
+    }
+
+    /// The current iterate, `v[i*nx + j] = T[i, j]`.
+    pub fn solution(&self) -> &[f64] {
+        &self.iterate
+    }
+
+    /// Hands the iterate to the caller: it never aliases the system's scratch.
+    pub fn into_solution(self) -> Vec<f64> {
+        self.iterate
+    }
+}
+
+impl NewtonSystem for CpuSpaceTime {
+    fn residual_norm(&mut self) -> Result<f64> {
+        Ok(heat_residual_norm(&self.params, &self.iterate))
+    }
+
+    fn newton_direction(&mut self) -> Result<DirectionNorms> {
+        let MarchNorms { step, iterate } = match &self.affine {
+            Some(map) => map.newton_march(&self.params, &self.iterate, &mut self.direction, &mut self.scratch),
+            None => newton_march(&self.params, &self.iterate, &mut self.direction, &mut self.scratch),
+        };
+        Ok(DirectionNorms { step, iterate })
+    }
+
+    fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
+        Ok(newton_trial(&self.params, &self.iterate, &self.direction, lambda, &mut self.trial))
+    }
+
+    fn accept_trial(&mut self) {
+        std::mem::swap(&mut self.iterate, &mut self.trial);
+    }
+}
+
+/// One implicit time step of P1 as its own system: the unknown is level `i+1` (`nx` values),
+/// level `i` is data. Rows: the two boundary rows and the `nx-2` energy rows (scaled by dt).
+/// Memory O(nx); the Jacobian is tridiagonal (boundary rows are identities).
+pub struct CpuStep {
+    params: HeatParams,
+    old: Vec<f64>,
+    new: Vec<f64>,
+    direction: Vec<f64>,
+    trial: Vec<f64>,
+    lower: Vec<f64>,
+    diag: Vec<f64>,
+    upper: Vec<f64>,
+    rhs: Vec<f64>,
+    scratch: Vec<f64>,
+}
+
+impl CpuStep {
+    /// Starts from the problem's initial level.
+    pub fn new(problem: &Heat1D) -> Result<CpuStep> {
+        problem.validate()?;
+        let nx = problem.nx;
+        let zeros = vec![0.0; nx];
+        let mut lower = zeros.clone();
+        let mut diag = zeros.clone();
+        let mut upper = zeros.clone();
+        // Boundary rows: identities.
+        for k in [0, nx - 1] {
+            (lower[k], diag[k], upper[k]) = (0.0, 1.0, 0.0);
+        }
+        Ok(CpuStep {
+            params: HeatParams::new(problem),
+            old: problem.initial_level(),
+            new: problem.initial_level(),
+            direction: zeros.clone(),
+            trial: zeros.clone(),
+            lower,
+            diag,
+            upper,
+            rhs: zeros.clone(),
+            scratch: zeros,
+        })
+    }
+
+    /// Scaled residual of the step at `w`: boundary rows and dt-scaled energy rows.
+    fn step_residual_norm(&self, w: &[f64]) -> f64 {
+        let p = &self.params;
+        let nx = p.nx();
+        let boundary = nan_aware_max((w[0] - p.t_x0).abs(), (w[nx - 1] - p.t_xl).abs());
+        let energy = if p.is_linear() {
+            step_energy_norm::<true>(p, &self.old, w)
+        } else {
+            step_energy_norm::<false>(p, &self.old, w)
+        };
+        nan_aware_max(boundary, energy * p.dt)
+    }
+
+    fn assemble<const LINEAR: bool>(&mut self) {
+        let p = &self.params;
+        let nx = p.nx();
+        self.rhs[0] = p.t_x0 - self.new[0];
+        self.rhs[nx - 1] = p.t_xl - self.new[nx - 1];
+        for j in 1..nx - 1 {
+            let s = energy_stencil::<LINEAR>(p, &self.old[j - 1..j + 2], &self.new[j - 1..j + 2]);
+            (self.lower[j], self.diag[j], self.upper[j]) = (s.new[0], s.new[1], s.new[2]);
+            self.rhs[j] = -s.value;
+        }
+    }
+}
+
+fn step_energy_norm<const LINEAR: bool>(p: &HeatParams, u: &[f64], w: &[f64]) -> f64 {
+    u.windows(3)
+        .zip(w.windows(3))
+        .fold(0.0, |acc, (u3, w3)| nan_aware_max(acc, energy_balance::<LINEAR>(p, u3, w3).abs()))
+}
+
+impl NewtonSystem for CpuStep {
+    fn residual_norm(&mut self) -> Result<f64> {
+        Ok(self.step_residual_norm(&self.new))
+    }
+
+    fn newton_direction(&mut self) -> Result<DirectionNorms> {
+        if self.params.is_linear() {
+            self.assemble::<true>();
+        } else {
+            self.assemble::<false>();
+        }
+        thomas_solve(&self.lower, &self.diag, &self.upper, &self.rhs, &mut self.direction, &mut self.scratch);
+        let max_abs = |s: &[f64]| s.iter().fold(0.0, |acc: f64, x| nan_aware_max(acc, x.abs()));
+        Ok(DirectionNorms {
+            step: max_abs(&self.direction),
+            iterate: max_abs(&self.new),
+        })
+    }
+
+    fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
+        for ((t, w), d) in self.trial.iter_mut().zip(&self.new).zip(&self.direction) {
+            *t = w + lambda * d;
+        }
+        Ok(self.step_residual_norm(&self.trial))
+    }
+
+    fn accept_trial(&mut self) {
+        std::mem::swap(&mut self.new, &mut self.trial);
+    }
+}
+
+impl LevelStepper for CpuStep {
+    fn begin_step(&mut self) {
+        // The solved level becomes the old one and the first guess of the next.
+        self.old.copy_from_slice(&self.new);
+    }
+
+    fn level(&self) -> &[f64] {
+        &self.new
+    }
+}

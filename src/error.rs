@@ -1,0 +1,68 @@
+//! One error type for the library: every failure names the parameter or resource and the limit.
+
+use thiserror::Error;
+
+use crate::newton::NewtonFailure;
+
+#[derive(Debug, Error)]
+pub enum HeatError {
+    /// A problem parameter outside its admissible range.
+    #[error("invalid parameter {name} = {value}: {requirement}")]
+    InvalidParameter {
+        name: &'static str,
+        value: String,
+        requirement: String,
+    },
+
+    /// An explicit (theta < 1/2) scheme whose step violates the stability bound.
+    #[error(
+        "unstable explicit step: alpha_max*dt/dx^2 = {ratio:.4e} exceeds {limit:.4e} for theta = {theta}; \
+         raise nt (smaller dt) or theta (0.5 = Crank-Nicolson, 1 = backward Euler)"
+    )]
+    UnstableStep { ratio: f64, limit: f64, theta: f64 },
+
+    /// The arrays a run needs do not fit in the memory that is available.
+    #[error(
+        "{what} needs {needed_mib:.1} MiB but only {available_mib:.1} MiB is available; \
+         use --mode march (memory O(nx)) or a smaller grid"
+    )]
+    OutOfMemory {
+        what: String,
+        needed_mib: f64,
+        available_mib: f64,
+    },
+
+    /// An input array of the wrong length or with non-finite entries.
+    #[error("invalid input {name}: {reason}")]
+    InvalidInput { name: String, reason: String },
+
+    /// Newton's method stopped without converging; the statistics are kept.
+    #[error("{0}")]
+    Newton(Box<NewtonFailure>),
+
+    /// A time step of the march failed; `source` says how.
+    #[error("time step {step}: {source}")]
+    StepFailed { step: usize, source: Box<HeatError> },
+
+    #[error("configuration: {0}")]
+    Config(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = HeatError> = std::result::Result<T, E>;
+
+impl HeatError {
+    pub fn invalid(name: &'static str, value: impl std::fmt::Display, requirement: impl Into<String>) -> Self {
+        HeatError::InvalidParameter {
+            name,
+            value: value.to_string(),
+            requirement: requirement.into(),
+        }
+    }
+}

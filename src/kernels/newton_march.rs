@@ -1,0 +1,175 @@
+//! `newton_march`: the Newton direction of the all-at-once system, `J(v) dv = -F(v)`.
+//!
+//! J is block lower-bidiagonal in time: level 0 is fixed by the initial-condition and boundary
+//! rows, and level i+1 follows from level i through the energy rows of (i, i+1):
+//! `A_i dv[i+1] = -E_i - B_i dv[i]`, with `A_i = dE_i/dT[i+1]`, `B_i = dE_i/dT[i]` tridiagonal.
+//! So one Newton step is a forward march with one Thomas solve per level.
+//! Traffic: reads v once, writes dv once (16 bytes per unknown in f64).
+
+use super::heat_residual::nan_aware_max;
+use super::params::{energy_stencil, HeatParams};
+use super::thomas::thomas_solve;
+
+/// Max-norms a direction computation yields on the way: `|dv|` and `|v|`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MarchNorms {
+    pub step: f64,
+    pub iterate: f64,
+}
+
+impl MarchNorms {
+    fn of_level(v: &[f64], dv: &[f64]) -> MarchNorms {
+        let fold = |s: &[f64]| s.iter().fold(0.0, |acc: f64, x| nan_aware_max(acc, x.abs()));
+        MarchNorms {
+            step: fold(dv),
+            iterate: fold(v),
+        }
+    }
+
+    fn max(self, other: MarchNorms) -> MarchNorms {
+        MarchNorms {
+            step: nan_aware_max(self.step, other.step),
+            iterate: nan_aware_max(self.iterate, other.iterate),
+        }
+    }
+}
+
+/// Level 0 of the direction: the initial-condition and boundary rows are identities.
+fn first_level_direction(p: &HeatParams, v0: &[f64], dv0: &mut [f64]) {
+    let nx = p.nx();
+    dv0[0] = p.t_x0 - v0[0];
+    dv0[nx - 1] = p.t_xl - v0[nx - 1];
+    for (d, t) in dv0[1..nx - 1].iter_mut().zip(&v0[1..nx - 1]) {
+        *d = p.t_t0 - t;
+    }
+}
+
+/// Computes `dv` with `J(v) dv = -F(v)`; `scratch` needs `nx` values. No allocation.
+pub fn newton_march(p: &HeatParams, v: &[f64], dv: &mut [f64], scratch: &mut [f64]) -> MarchNorms {
+    assert_eq!(v.len(), p.nt() * p.nx(), "v length must be nt*nx");
+    assert_eq!(dv.len(), v.len(), "dv length must be nt*nx");
+    assert!(scratch.len() >= p.nx(), "newton_march needs nx scratch values");
+    if p.is_linear() {
+        march_levels::<true>(p, v, dv, scratch)
+    } else {
+        march_levels::<false>(p, v, dv, scratch)
+    }
+}
+
+fn march_levels<const LINEAR: bool>(p: &HeatParams, v: &[f64], dv: &mut [f64], scratch: &mut [f64]) -> MarchNorms {
+    let nx = p.nx();
+    let mut dv_levels = dv.chunks_exact_mut(nx);
+    let mut du = dv_levels.next().expect("nt >= 1");
+    first_level_direction(p, &v[..nx], du);
+    let mut norms = MarchNorms::of_level(&v[..nx], du);
+    let levels = v.chunks_exact(nx);
+    for ((u, w), dw) in levels.clone().zip(levels.skip(1)).zip(dv_levels) {
+        // Boundary rows are identities; they enter the elimination as known end values.
+        dw[0] = p.t_x0 - w[0];
+        dw[nx - 1] = p.t_xl - w[nx - 1];
+        // Forward elimination, assembling A_i and the right side on the fly:
+        // c'_j = A+ / (A0 - A- c'_{j-1}),  d'_j = (rhs_j - A- d'_{j-1}) / (A0 - A- c'_{j-1}).
+        let (mut c_prev, mut d_prev) = (0.0, dw[0]);
+        for j in 1..nx - 1 {
+            let s = energy_stencil::<LINEAR>(p, &u[j - 1..j + 2], &w[j - 1..j + 2]);
+            let rhs = -s.value - (s.old[0] * du[j - 1] + s.old[1] * du[j] + s.old[2] * du[j + 1]);
+            let inv_pivot = 1.0 / (s.new[1] - s.new[0] * c_prev);
+            c_prev = s.new[2] * inv_pivot;
+            d_prev = (rhs - s.new[0] * d_prev) * inv_pivot;
+            scratch[j] = c_prev;
+            dw[j] = d_prev;
+        }
+        for j in (1..nx - 1).rev() {
+            dw[j] -= scratch[j] * dw[j + 1];
+        }
+        norms = norms.max(MarchNorms::of_level(w, dw));
+        du = dw;
+    }
+    norms
+}
+
+/// For a linear problem (beta = 0) the exact solution of the whole system is the march
+/// `w[i+1] = M w[i] + c` on interior points, with the constant affine map
+/// `M = -A^{-1} B`, `c = -A^{-1} (boundary terms)` computed once. Since F is affine,
+/// the Newton direction from any v is `dv = w - v`: one small mat-vec per level instead of a
+/// Thomas solve, with no serial chain of divisions.
+#[derive(Clone, Debug)]
+pub struct AffineLevelMap {
+    interior: usize,
+    /// `M` column-major: `matrix[k*m + r] = M[r][k]`.
+    matrix: Vec<f64>,
+    offset: Vec<f64>,
+}
+
+impl AffineLevelMap {
+    /// Beyond this many interior points the dense map costs more than a Thomas solve.
+    pub const MAX_INTERIOR: usize = 32;
+
+    /// The map of a linear problem with few enough interior points; `None` otherwise.
+    pub fn new(p: &HeatParams) -> Option<AffineLevelMap> {
+        let m = p.interior();
+        if !p.is_linear() || m > Self::MAX_INTERIOR {
+            return None;
+        }
+        let s = energy_stencil::<true>(p, &[0.0; 3], &[0.0; 3]);
+        let (lower, diag, upper) = (vec![s.new[0]; m], vec![s.new[1]; m], vec![s.new[2]; m]);
+        let mut scratch = vec![0.0; m];
+        let mut rhs = vec![0.0; m];
+        let mut matrix = vec![0.0; m * m];
+        // Column k of M solves A x = -B e_k; B e_k has entries old[2], old[1], old[0] at k-1, k, k+1.
+        for (k, column) in matrix.chunks_exact_mut(m).enumerate() {
+            rhs.fill(0.0);
+            rhs[k] = -s.old[1];
+            if k > 0 {
+                rhs[k - 1] = -s.old[2];
+            }
+            if k + 1 < m {
+                rhs[k + 1] = -s.old[0];
+            }
+            thomas_solve(&lower, &diag, &upper, &rhs, column, &mut scratch);
+        }
+        // Boundary values couple into the first and last interior rows through both levels.
+        rhs.fill(0.0);
+        rhs[0] -= (s.new[0] + s.old[0]) * p.t_x0;
+        rhs[m - 1] -= (s.new[2] + s.old[2]) * p.t_xl;
+        let mut offset = vec![0.0; m];
+        thomas_solve(&lower, &diag, &upper, &rhs, &mut offset, &mut scratch);
+        Some(AffineLevelMap {
+            interior: m,
+            matrix,
+            offset,
+        })
+    }
+
+    /// `dv = w - v` with w the exact solution; `scratch` needs `2 (nx-2)` values. No allocation.
+    pub fn newton_march(&self, p: &HeatParams, v: &[f64], dv: &mut [f64], scratch: &mut [f64]) -> MarchNorms {
+        let (nx, m) = (p.nx(), self.interior);
+        assert_eq!(m, p.interior(), "map built for another nx");
+        assert_eq!(v.len(), p.nt() * nx, "v length must be nt*nx");
+        assert_eq!(dv.len(), v.len(), "dv length must be nt*nx");
+        let (mut w_prev, rest) = scratch.split_at_mut(m);
+        let mut w_next = &mut rest[..m];
+        w_prev.fill(p.t_t0);
+        let mut levels = v.chunks_exact(nx).zip(dv.chunks_exact_mut(nx));
+        let (v0, dv0) = levels.next().expect("nt >= 1");
+        first_level_direction(p, v0, dv0);
+        let mut norms = MarchNorms::of_level(v0, dv0);
+        for (w, dw) in levels {
+            // w_next = c + sum_k M[:, k] w_prev[k]: column axpys vectorise over rows.
+            w_next.copy_from_slice(&self.offset);
+            for (column, wk) in self.matrix.chunks_exact(m).zip(w_prev.iter()) {
+                for (acc, mrk) in w_next.iter_mut().zip(column) {
+                    *acc += mrk * wk;
+                }
+            }
+            dw[0] = p.t_x0 - w[0];
+            dw[nx - 1] = p.t_xl - w[nx - 1];
+            for ((d, exact), t) in dw[1..nx - 1].iter_mut().zip(w_next.iter()).zip(&w[1..nx - 1]) {
+                *d = exact - t;
+            }
+            norms = norms.max(MarchNorms::of_level(w, dw));
+            std::mem::swap(&mut w_prev, &mut w_next);
+        }
+        norms
+    }
+}

@@ -1,0 +1,83 @@
+//! Time marching: one implicit theta step after another, each solved by the Newton driver.
+//! Memory O(nx) beyond the snapshots the caller keeps. Written once against [`LevelStepper`].
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::{HeatError, Result};
+use crate::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
+
+/// A per-step nonlinear system whose unknown is the next time level.
+pub trait LevelStepper: NewtonSystem {
+    /// Takes the last solved level as the old level and as the guess for the next one.
+    fn begin_step(&mut self);
+    /// The current (last solved) level.
+    fn level(&self) -> &[f64];
+}
+
+/// Totals over all steps of a march.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MarchStats {
+    pub steps: usize,
+    pub newton_iterations: usize,
+    pub max_iterations_per_step: usize,
+    /// Largest final scaled residual of any step.
+    pub max_step_residual: f64,
+    #[serde(serialize_with = "serialize_seconds")]
+    pub elapsed: Duration,
+}
+
+fn serialize_seconds<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+/// Marches `nt - 1` steps. `on_level(i, level)` is called for level 0, every `snapshot_every`-th
+/// level and the last one; `on_progress(i)` after each step (cheap: it must not block).
+pub fn march<S: LevelStepper>(
+    stepper: &mut S,
+    nt: usize,
+    snapshot_every: usize,
+    newton: &NewtonOptions,
+    mut on_level: impl FnMut(usize, &[f64]),
+    mut on_progress: impl FnMut(usize),
+) -> Result<MarchStats> {
+    if snapshot_every == 0 {
+        return Err(HeatError::invalid("snapshot_every", 0, "must be >= 1"));
+    }
+    let start = Instant::now();
+    // Each step's guess is the previous level, whose residual may already look small: iterate once.
+    let opts = NewtonOptions {
+        min_iterations: newton.min_iterations.max(1),
+        ..newton.clone()
+    };
+    let mut stats = MarchStats::default();
+    let mut newton_stats = NewtonStats::default();
+    on_level(0, stepper.level());
+    for step in 1..nt {
+        stepper.begin_step();
+        newton_solve_into(stepper, &opts, &mut newton_stats).map_err(|e| HeatError::StepFailed {
+            step,
+            source: Box::new(e),
+        })?;
+        stats.steps = step;
+        stats.newton_iterations += newton_stats.iterations;
+        stats.max_iterations_per_step = stats.max_iterations_per_step.max(newton_stats.iterations);
+        stats.max_step_residual = stats.max_step_residual.max(newton_stats.final_residual());
+        if step % snapshot_every == 0 || step == nt - 1 {
+            on_level(step, stepper.level());
+        }
+        on_progress(step);
+    }
+    stats.elapsed = start.elapsed();
+    Ok(stats)
+}
+
+/// Indices of the levels a march with `snapshot_every` reports: 0, k, 2k, ..., and nt-1.
+pub fn snapshot_levels(nt: usize, snapshot_every: usize) -> Vec<usize> {
+    let mut levels: Vec<usize> = (0..nt).step_by(snapshot_every.max(1)).collect();
+    if levels.last() != Some(&(nt - 1)) {
+        levels.push(nt - 1);
+    }
+    levels
+}

@@ -1,0 +1,221 @@
+//! The residual in the users' exact ordering, its parallel and fused forms, and the Newton
+//! direction's Jacobian, checked against independent transcriptions.
+
+use heatgpu::kernels::{
+    heat_residual, heat_residual_norm, heat_residual_par, newton_march, newton_trial, AffineLevelMap, HeatParams,
+};
+use heatgpu::Heat1D;
+
+/// The users' numba residual (PROBLEMS.md P1), transcribed literally: the reference ordering.
+fn users_residual(p: &Heat1D, v: &[f64]) -> Vec<f64> {
+    let (n1, n2) = (p.nt, p.nx);
+    let (dt, dx) = (p.dt(), p.dx());
+    let t = |i: usize, j: usize| v[i * n2 + j];
+    let mut r = Vec::new();
+    for i in 0..n1 {
+        r.push(t(i, 0) - p.t_x0);
+    }
+    for i in 0..n1 {
+        r.push(t(i, n2 - 1) - p.t_xl);
+    }
+    for j in 1..n2 - 1 {
+        r.push(t(0, j) - p.t_t0);
+    }
+    for i in 0..n1 - 1 {
+        for j in 1..n2 - 1 {
+            r.push(
+                p.alpha * (t(i, j + 1) - 2.0 * t(i, j) + t(i, j - 1)) / dx.powi(2) - (t(i + 1, j) - t(i, j)) / dt,
+            );
+        }
+    }
+    r
+}
+
+/// A deterministic pseudo-random field in [lo, hi) (SplitMix64), fresh per seed.
+fn random_field(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            lo + (hi - lo) * (z >> 11) as f64 / (1u64 << 53) as f64
+        })
+        .collect()
+}
+
+fn small_problem() -> Heat1D {
+    Heat1D {
+        nt: 4,
+        nx: 5,
+        t_max: 3.0,
+        x_max: 1.0,
+        ..Heat1D::default()
+    }
+}
+
+#[test]
+fn ordering_matches_the_users_formula_on_a_hand_computed_case() {
+    let p = small_problem();
+    // T[i, j] = 10 i + j^2: dt = 1, dx = 1/4.
+    let v: Vec<f64> = (0..4).flat_map(|i| (0..5).map(move |j| (10 * i + j * j) as f64)).collect();
+    let mut r = vec![f64::NAN; 20];
+    heat_residual(&HeatParams::new(&p), &v, &mut r);
+    // Boundary x=0: T[i,0] - 60 = 10 i - 60;  x=L: T[i,4] - 25 = 10 i + 16 - 25.
+    assert_eq!(&r[0..4], &[-60.0, -50.0, -40.0, -30.0]);
+    assert_eq!(&r[4..8], &[-9.0, 1.0, 11.0, 21.0]);
+    // Initial condition, j = 1..3: j^2 - 25.
+    assert_eq!(&r[8..11], &[-24.0, -21.0, -16.0]);
+    // Energy balance: alpha * 2 / dx^2 - 10 / dt = 0.01 * 2 * 16 - 10 = -9.68 for every row.
+    for (k, e) in r[11..].iter().enumerate() {
+        assert!((e - (-9.68)).abs() < 1e-13, "energy row {k}: {e}");
+    }
+    let reference = users_residual(&p, &v);
+    for (k, (a, b)) in r.iter().zip(&reference).enumerate() {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "row {k}: {a} vs {b}");
+    }
+}
+
+#[test]
+fn users_problem_residual_matches_transcription_on_random_fields() {
+    for (seed, nt, nx) in [(1, 50, 11), (2, 7, 3), (3, 33, 64)] {
+        let p = Heat1D {
+            nt,
+            nx,
+            ..Heat1D::default()
+        };
+        let v = random_field(p.unknowns(), seed, 20.0, 70.0);
+        let mut r = vec![0.0; p.unknowns()];
+        heat_residual(&HeatParams::new(&p), &v, &mut r);
+        let reference = users_residual(&p, &v);
+        // Energy rows are differences of ~1e6-sized terms (1/dt = 49 at nt = 50): compare scaled.
+        let scale = reference.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
+        for (k, (a, b)) in r.iter().zip(&reference).enumerate() {
+            assert!((a - b).abs() <= 1e-13 * scale, "nt={nt} nx={nx} row {k}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn parallel_residual_is_bitwise_the_serial_one() {
+    for (beta, nt) in [(0.0, 40_000), (0.03, 16_385), (0.0, 2)] {
+        let p = Heat1D {
+            nt,
+            nx: 11,
+            beta,
+            theta: 0.5,
+            ..Heat1D::default()
+        };
+        let hp = HeatParams::new(&p);
+        let v = random_field(p.unknowns(), nt as u64, 20.0, 70.0);
+        let (mut serial, mut parallel) = (vec![0.0; v.len()], vec![1.0; v.len()]);
+        heat_residual(&hp, &v, &mut serial);
+        heat_residual_par(&hp, &v, &mut parallel);
+        assert!(serial.iter().zip(&parallel).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+}
+
+/// Scaled max-norm of a stored residual: energy rows times dt.
+fn scaled_norm(p: &Heat1D, r: &[f64]) -> f64 {
+    let energy_start = p.layout().energy_start();
+    r.iter()
+        .enumerate()
+        .map(|(k, x)| if k >= energy_start { x.abs() * p.dt() } else { x.abs() })
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn fused_norm_and_trial_match_the_stored_residual() {
+    for beta in [0.0, 0.02] {
+        let p = Heat1D {
+            nt: 200,
+            nx: 9,
+            beta,
+            theta: 1.0,
+            ..Heat1D::default()
+        };
+        let hp = HeatParams::new(&p);
+        let v = random_field(p.unknowns(), 7, 25.0, 60.0);
+        let dv = random_field(p.unknowns(), 8, -1.0, 1.0);
+        let mut r = vec![0.0; v.len()];
+        heat_residual(&hp, &v, &mut r);
+        assert_eq!(heat_residual_norm(&hp, &v), scaled_norm(&p, &r));
+
+        let mut trial = vec![0.0; v.len()];
+        let trial_norm = newton_trial(&hp, &v, &dv, 0.25, &mut trial);
+        for k in 0..v.len() {
+            assert_eq!(trial[k], v[k] + 0.25 * dv[k]);
+        }
+        heat_residual(&hp, &trial, &mut r);
+        assert_eq!(trial_norm, scaled_norm(&p, &r));
+    }
+    // A NaN anywhere is reported, never hidden by max().
+    let p = Heat1D {
+        nt: 5,
+        nx: 4,
+        ..Heat1D::default()
+    };
+    let mut v = p.initial_guess();
+    v[13] = f64::NAN;
+    assert!(heat_residual_norm(&HeatParams::new(&p), &v).is_nan());
+}
+
+/// `J dv = -F` means `F(v + eps dv) = (1 - eps) F(v) + O(eps^2)`: the defect shrinks 4x when
+/// eps halves, for the nonlinear Jacobian too.
+#[test]
+fn newton_direction_solves_the_jacobian_system() {
+    for (beta, theta) in [(0.0, 1.0), (0.04, 1.0), (0.04, 0.5), (0.04, 0.0)] {
+        let p = Heat1D {
+            nt: 30,
+            nx: 8,
+            beta,
+            theta,
+            t_max: 1.0,
+            ..Heat1D::default()
+        };
+        let hp = HeatParams::new(&p);
+        let v = random_field(p.unknowns(), 11, 25.0, 60.0);
+        let mut dv = vec![0.0; v.len()];
+        newton_march(&hp, &v, &mut dv, &mut vec![0.0; p.nx]);
+        let mut f0 = vec![0.0; v.len()];
+        heat_residual(&hp, &v, &mut f0);
+        let defect = |eps: f64| {
+            let shifted: Vec<f64> = v.iter().zip(&dv).map(|(x, d)| x + eps * d).collect();
+            let mut f = vec![0.0; v.len()];
+            heat_residual(&hp, &shifted, &mut f);
+            let diff: Vec<f64> = f.iter().zip(&f0).map(|(a, b)| a - (1.0 - eps) * b).collect();
+            scaled_norm(&p, &diff)
+        };
+        let (d1, d2) = (defect(1e-2), defect(5e-3));
+        if beta == 0.0 {
+            assert!(d1 < 1e-9, "linear: F is affine, defect {d1}");
+        } else {
+            let ratio = d1 / d2;
+            assert!((3.5..4.5).contains(&ratio), "beta={beta} theta={theta}: defect ratio {ratio} ({d1}, {d2})");
+        }
+    }
+}
+
+#[test]
+fn affine_map_gives_the_thomas_direction() {
+    for (theta, nx) in [(1.0, 11), (0.5, 3), (0.0, 34), (0.7, 4)] {
+        let p = Heat1D {
+            nt: 500,
+            nx,
+            theta,
+            t_max: 2.0,
+            ..Heat1D::default()
+        };
+        let hp = HeatParams::new(&p);
+        let v = random_field(p.unknowns(), 5, 25.0, 60.0);
+        let (mut thomas, mut affine) = (vec![0.0; v.len()], vec![0.0; v.len()]);
+        let a = newton_march(&hp, &v, &mut thomas, &mut vec![0.0; nx]);
+        let map = AffineLevelMap::new(&hp).expect("linear, small nx");
+        let b = map.newton_march(&hp, &v, &mut affine, &mut vec![0.0; 2 * nx]);
+        let err = thomas.iter().zip(&affine).fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()));
+        assert!(err < 1e-10, "theta={theta} nx={nx}: max difference {err}");
+        assert!((a.step - b.step).abs() < 1e-10 && a.iterate == b.iterate);
+    }
+}
