@@ -1,1 +1,425 @@
+//! The command line: `heatgpu solve | residual | info`.
 
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ndarray::{Array1, Array2};
+use ndarray_npy::{read_npy, write_npy};
+use serde_json::json;
+
+use crate::backend::ComputeLabel;
+use crate::kernels::{heat_residual_par, HeatParams};
+use crate::newton::NewtonOptions;
+use crate::problem::Heat1D;
+use crate::solve::{solve_cpu, Mode, SolveOptions, SolveReport};
+
+#[derive(Parser, Debug)]
+#[command(name = "heatgpu", version, about = "Heat-equation systems: residuals, Newton and implicit time marching")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Solve the space-time heat system (defaults: the users' problem, 11 million unknowns).
+    Solve(SolveArgs),
+    /// Evaluate the residual on the users' initial guess or a .npy field: norms per block and time.
+    Residual(ResidualArgs),
+    /// List the compute devices (works with none).
+    Info(InfoArgs),
+}
+
+/// Problem parameters; each overrides the config file, which overrides the defaults.
+#[derive(Args, Debug, Clone)]
+pub struct ProblemArgs {
+    /// TOML file with any of the parameters below.
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Option<PathBuf>,
+    #[arg(long)]
+    pub t_max: Option<f64>,
+    #[arg(long)]
+    pub x_max: Option<f64>,
+    /// Time points (N1).
+    #[arg(long)]
+    pub nt: Option<usize>,
+    /// Space points (N2).
+    #[arg(long)]
+    pub nx: Option<usize>,
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    #[arg(long)]
+    pub t_x0: Option<f64>,
+    #[arg(long)]
+    pub t_xl: Option<f64>,
+    #[arg(long)]
+    pub t_t0: Option<f64>,
+    /// 0 forward Euler, 0.5 Crank-Nicolson, 1 backward Euler.
+    #[arg(long)]
+    pub theta: Option<f64>,
+    /// alpha(T) = alpha (1 + beta (T - t_ref)); 0 keeps the problem linear.
+    #[arg(long, allow_hyphen_values = true)]
+    pub beta: Option<f64>,
+    #[arg(long)]
+    pub t_ref: Option<f64>,
+}
+
+impl ProblemArgs {
+    pub fn problem(&self) -> anyhow::Result<Heat1D> {
+        let mut p = match &self.config {
+            Some(path) => Heat1D::from_toml_file(path)?,
+            None => Heat1D::default(),
+        };
+        let overrides = [
+            (&mut p.t_max, self.t_max),
+            (&mut p.x_max, self.x_max),
+            (&mut p.alpha, self.alpha),
+            (&mut p.t_x0, self.t_x0),
+            (&mut p.t_xl, self.t_xl),
+            (&mut p.t_t0, self.t_t0),
+            (&mut p.theta, self.theta),
+            (&mut p.beta, self.beta),
+            (&mut p.t_ref, self.t_ref),
+        ];
+        for (field, value) in overrides {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+        p.nt = self.nt.unwrap_or(p.nt);
+        p.nx = self.nx.unwrap_or(p.nx);
+        Ok(p)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SolveArgs {
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    #[arg(long, value_enum, default_value_t = Mode::AllAtOnce)]
+    pub mode: Mode,
+    /// Keep every k-th time level (and the last) in the output.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub snapshot_every: usize,
+    /// Absolute tolerance on the scaled residual max-norm (energy rows times dt).
+    #[arg(long, default_value_t = NewtonOptions::default().atol)]
+    pub atol: f64,
+    #[arg(long, default_value_t = NewtonOptions::default().rtol)]
+    pub rtol: f64,
+    #[arg(long, default_value_t = NewtonOptions::default().max_iterations)]
+    pub max_iterations: usize,
+    /// Take full Newton steps (no backtracking).
+    #[arg(long)]
+    pub no_line_search: bool,
+    /// Write the solved field (levels x nx, f64) as .npy.
+    #[arg(long, value_name = "FILE.npy")]
+    pub out: Option<PathBuf>,
+    /// Print a machine-readable summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ResidualArgs {
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    /// Field to evaluate: (nt, nx) or flat nt*nx f64 .npy; nt and nx follow a 2-D array's shape.
+    #[arg(long, value_name = "FILE.npy")]
+    pub input: Option<PathBuf>,
+    /// Write the residual vector (nt*nx, f64) as .npy.
+    #[arg(long, value_name = "FILE.npy")]
+    pub out: Option<PathBuf>,
+    /// Time levels listed in the per-time table.
+    #[arg(long, default_value_t = 8)]
+    pub levels: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Appends one line to a report; reports are written in one piece by [`emit`].
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// Writes a report to stdout; a closed pipe (`| head`) ends the output quietly, not in a panic.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
+        _ => Ok(()),
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Solve(args) => solve_command(&args),
+        Command::Residual(args) => residual_command(&args),
+        Command::Info(args) => info_command(&args),
+    }
+}
+
+/// A progress bar that appears only on runs longer than about a second, and only on a terminal.
+struct DelayedProgress {
+    bar: ProgressBar,
+    start: Instant,
+    shown: bool,
+}
+
+impl DelayedProgress {
+    fn new(unit: &str) -> DelayedProgress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        let template = format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} (eta {{eta}})");
+        bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
+        DelayedProgress {
+            bar,
+            start: Instant::now(),
+            shown: false,
+        }
+    }
+
+    fn update(&mut self, done: u64, total: u64) {
+        if !self.shown && self.start.elapsed() > Duration::from_secs(1) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        self.bar.set_length(total);
+        self.bar.set_position(done);
+    }
+}
+
+impl Drop for DelayedProgress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn solve_command(args: &SolveArgs) -> anyhow::Result<()> {
+    let mut out = String::new();
+    let problem = args.problem.problem()?;
+    let options = SolveOptions {
+        mode: args.mode,
+        snapshot_every: args.snapshot_every,
+        newton: NewtonOptions {
+            atol: args.atol,
+            rtol: args.rtol,
+            max_iterations: args.max_iterations,
+            line_search: !args.no_line_search,
+            ..NewtonOptions::default()
+        },
+    };
+    let unit = match args.mode {
+        Mode::AllAtOnce => "Newton iterations",
+        Mode::March => "steps",
+    };
+    let mut progress = DelayedProgress::new(unit);
+    let start = Instant::now();
+    let solution = solve_cpu(&problem, &options, None, &mut |done, total| progress.update(done, total))?;
+    let elapsed = start.elapsed();
+    drop(progress);
+    if let Some(path) = &args.out {
+        write_array(path, &solution.field)?;
+    }
+    let last = solution.field.row(solution.field.nrows() - 1).to_vec();
+    if args.json {
+        let summary = json!({
+            "problem": problem,
+            "label": solution.label,
+            "unknowns": problem.unknowns(),
+            "dt": problem.dt(),
+            "dx": problem.dx(),
+            "report": solution.report,
+            "elapsed_s": elapsed.as_secs_f64(),
+            "levels_kept": solution.levels.len(),
+            "final_level": last,
+            "out": args.out,
+        });
+        say!(out, "{}", serde_json::to_string_pretty(&summary)?);
+        return emit(&out);
+    }
+    print_problem(&mut out, &problem, &solution.label);
+    match &solution.report {
+        SolveReport::AllAtOnce { converged, newton } => {
+            say!(out, "mode       all-at-once Newton: {converged:?} after {} iteration(s)", newton.iterations);
+            for (k, r) in newton.residual_history.iter().enumerate() {
+                let lambda = if k == 0 { String::new() } else { format!("  lambda = {}", newton.lambda_history[k - 1]) };
+                say!(out, "  iteration {k:2}: |F|_scaled = {r:.3e}{lambda}");
+            }
+        }
+        SolveReport::March(stats) => say!(out, 
+            "mode       march: {} steps, {} Newton iterations (max {} per step), max step residual {:.3e}",
+            stats.steps, stats.newton_iterations, stats.max_iterations_per_step, stats.max_step_residual
+        ),
+    }
+    say!(out, "time       {:.3} s", elapsed.as_secs_f64());
+    say!(out, "T(x, t_max) = {}", format_row(&last));
+    if let Some(path) = &args.out {
+        let (rows, cols) = solution.field.dim();
+        say!(out, "wrote      {} ({rows} x {cols} f64)", path.display());
+    }
+    emit(&out)
+}
+
+fn print_problem(out: &mut String, p: &Heat1D, label: &ComputeLabel) {
+    say!(out, "backend    {label}");
+    say!(out, 
+        "problem    nt = {}, nx = {} ({} unknowns), dt = {:.4e}, dx = {:.4e}, alpha = {}, beta = {}, theta = {}",
+        p.nt,
+        p.nx,
+        p.unknowns(),
+        p.dt(),
+        p.dx(),
+        p.alpha,
+        p.beta,
+        p.theta
+    );
+}
+
+fn format_row(row: &[f64]) -> String {
+    let shown: Vec<String> = row.iter().take(12).map(|t| format!("{t:.4}")).collect();
+    let more = if row.len() > 12 { format!(" ... ({} values)", row.len()) } else { String::new() };
+    format!("[{}]{more}", shown.join(", "))
+}
+
+fn write_array(path: &Path, field: &Array2<f64>) -> anyhow::Result<()> {
+    write_npy(path, field).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Reads a field for `problem`: a 2-D array sets nt and nx from its shape.
+fn read_field(path: &Path, problem: &mut Heat1D) -> anyhow::Result<Vec<f64>> {
+    if let Ok(array) = read_npy::<_, Array2<f64>>(path) {
+        (problem.nt, problem.nx) = array.dim();
+        return Ok(array.iter().copied().collect());
+    }
+    let flat: Array1<f64> = read_npy(path).with_context(|| format!("reading {} (f64, 1-D or 2-D)", path.display()))?;
+    Ok(flat.to_vec())
+}
+
+/// Max-norm and 2-norm of a block of the residual.
+fn block_norms(r: &[f64]) -> serde_json::Value {
+    let max = r.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
+    let l2 = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+    json!({ "rows": r.len(), "max": max, "l2": l2 })
+}
+
+/// Residual evaluations timed by `heatgpu residual` (the median is reported).
+const RESIDUAL_REPEATS: usize = 5;
+
+fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
+    let mut out = String::new();
+    let mut problem = args.problem.problem()?;
+    let v = match &args.input {
+        Some(path) => read_field(path, &mut problem)?,
+        None => {
+            problem.validate()?;
+            problem.initial_guess()
+        }
+    };
+    problem.validate()?;
+    problem.check_field("input", &v)?;
+    let layout = problem.layout();
+    let mut r = vec![0.0; problem.unknowns()];
+    let params = HeatParams::new(&problem);
+    // Median of a few evaluations into the preallocated buffer (the first one faults pages in).
+    let mut times: Vec<Duration> = (0..RESIDUAL_REPEATS)
+        .map(|_| {
+            let start = Instant::now();
+            heat_residual_par(&params, &v, &mut r);
+            start.elapsed()
+        })
+        .collect();
+    times.sort_unstable();
+    let elapsed = times[RESIDUAL_REPEATS / 2];
+
+    let energy = &r[layout.energy_start()..];
+    let blocks = json!({
+        "boundary_x0": block_norms(&r[..problem.nt]),
+        "boundary_xl": block_norms(&r[problem.nt..2 * problem.nt]),
+        "initial": block_norms(&r[2 * problem.nt..layout.energy_start()]),
+        "energy": block_norms(energy),
+    });
+    // Energy rows of a few evenly spaced levels and of the worst level.
+    let m = layout.interior();
+    let level_max = |i: usize| energy[i * m..(i + 1) * m].iter().fold(0.0_f64, |a, x| a.max(x.abs()));
+    let levels = problem.nt - 1;
+    let worst = (0..levels).max_by(|&a, &b| level_max(a).total_cmp(&level_max(b))).unwrap_or(0);
+    let mut shown: Vec<usize> = (0..args.levels.min(levels)).map(|k| k * levels / args.levels.min(levels).max(1)).collect();
+    shown.push(worst);
+    shown.sort_unstable();
+    shown.dedup();
+    let per_time: Vec<_> = shown
+        .iter()
+        .map(|&i| json!({ "level": i, "t": i as f64 * problem.dt(), "energy_max": level_max(i), "energy_max_scaled": level_max(i) * problem.dt() }))
+        .collect();
+    if let Some(path) = &args.out {
+        write_npy(path, &Array1::from_vec(r.clone())).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if args.json {
+        let summary = json!({
+            "problem": problem,
+            "label": ComputeLabel::cpu(),
+            "residual_ms": elapsed.as_secs_f64() * 1e3,
+            "blocks": blocks,
+            "per_time": per_time,
+            "worst_level": worst,
+        });
+        say!(out, "{}", serde_json::to_string_pretty(&summary)?);
+        return emit(&out);
+    }
+    print_problem(&mut out, &problem, &ComputeLabel::cpu());
+    say!(
+        out,
+        "residual   {:.2} ms for {} rows (median of {RESIDUAL_REPEATS}, preallocated output, {} threads)",
+        elapsed.as_secs_f64() * 1e3,
+        r.len(),
+        rayon::current_num_threads()
+    );
+    say!(out, "{:<12} {:>10} {:>14} {:>14}", "block", "rows", "max |r|", "|r|_2");
+    for name in ["boundary_x0", "boundary_xl", "initial", "energy"] {
+        let b = &blocks[name];
+        say!(out, "{name:<12} {:>10} {:>14.6e} {:>14.6e}", b["rows"].as_u64().unwrap_or(0), b["max"].as_f64().unwrap_or(f64::NAN), b["l2"].as_f64().unwrap_or(f64::NAN));
+    }
+    say!(out, "energy rows per time level (worst level {worst}):");
+    say!(out, "{:>10} {:>12} {:>14} {:>14}", "level", "t", "max |r|", "max |r|*dt");
+    for row in &per_time {
+        say!(out, 
+            "{:>10} {:>12.6} {:>14.6e} {:>14.6e}",
+            row["level"].as_u64().unwrap_or(0),
+            row["t"].as_f64().unwrap_or(f64::NAN),
+            row["energy_max"].as_f64().unwrap_or(f64::NAN),
+            row["energy_max_scaled"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+    if let Some(path) = &args.out {
+        say!(out, "wrote      {} ({} f64)", path.display(), r.len());
+    }
+    emit(&out)
+}
+
+fn info_command(args: &InfoArgs) -> anyhow::Result<()> {
+    let mut out = String::new();
+    let threads = rayon::current_num_threads();
+    let memory = crate::problem::memory::available_memory_bytes();
+    if args.json {
+        say!(out, "{}", serde_json::to_string_pretty(&json!({ "cpu_threads": threads, "available_memory_bytes": memory }))?);
+        return emit(&out);
+    }
+    say!(out, "cpu        {threads} threads, f64");
+    match memory {
+        Some(bytes) => say!(out, "memory     {:.1} GiB available", bytes as f64 / (1u64 << 30) as f64),
+        None => say!(out, "memory     unknown"),
+    }
+    emit(&out)
+}

@@ -1,0 +1,80 @@
+//! The hot path allocates nothing: a counting global allocator watches the residual, the
+//! Newton kernels and whole Newton solves after warm-up.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use heatgpu::backend::cpu::CpuSpaceTime;
+use heatgpu::kernels::{heat_residual, heat_residual_norm, newton_march, newton_trial, HeatParams};
+use heatgpu::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
+use heatgpu::Heat1D;
+
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Allocations made by `f` (this test binary runs one test, so no other thread allocates).
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    f();
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+#[test]
+fn kernels_and_newton_iterations_allocate_nothing() {
+    for beta in [0.0, 0.03] {
+        let p = Heat1D {
+            nt: 5000,
+            nx: 11,
+            theta: 1.0,
+            beta,
+            ..Heat1D::default()
+        };
+        let hp = HeatParams::new(&p);
+        let v = p.initial_guess();
+        let mut r = vec![0.0; v.len()];
+        let mut dv = vec![0.0; v.len()];
+        let mut trial = vec![0.0; v.len()];
+        let mut scratch = vec![0.0; p.nx];
+        let count = allocations_in(|| {
+            heat_residual(&hp, &v, &mut r);
+            heat_residual_norm(&hp, &v);
+            newton_march(&hp, &v, &mut dv, &mut scratch);
+            newton_trial(&hp, &v, &dv, 0.5, &mut trial);
+        });
+        assert_eq!(count, 0, "beta={beta}: kernels allocated {count} times");
+
+        // Whole solves: the system's arrays and the statistics' histories are reused.
+        let mut system = CpuSpaceTime::new(&p, p.initial_guess()).unwrap();
+        let mut stats = NewtonStats::default();
+        stats.residual_history.reserve(64);
+        stats.step_history.reserve(64);
+        stats.lambda_history.reserve(64);
+        let opts = NewtonOptions::default();
+        let count = allocations_in(|| {
+            newton_solve_into(&mut system, &opts, &mut stats).unwrap();
+            system.newton_direction().unwrap();
+            system.trial_residual_norm(1.0).unwrap();
+            system.accept_trial();
+        });
+        assert_eq!(count, 0, "beta={beta}: a Newton solve allocated {count} times");
+        assert!(stats.iterations >= 1);
+    }
+}

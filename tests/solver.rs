@@ -1,0 +1,188 @@
+//! The solvers against the truth: rounding-level residuals, one Newton iteration for linear
+//! problems, quadratic convergence for nonlinear ones, agreement of the two modes, and the
+//! orders of accuracy against the exact Fourier-series solutions.
+
+use heatgpu::backend::cpu::CpuSpaceTime;
+use heatgpu::exact::{fourier_level, semi_discrete_level};
+use heatgpu::kernels::{heat_residual_norm, HeatParams};
+use heatgpu::newton::{newton_solve, Converged, NewtonOptions};
+use heatgpu::solve::{solve_cpu, Mode, Solution, SolveOptions, SolveReport};
+use heatgpu::Heat1D;
+
+/// Solves with tight tolerances, so that solutions are compared at rounding level.
+fn solve(p: &Heat1D, mode: Mode) -> Solution {
+    let opts = SolveOptions {
+        mode,
+        newton: NewtonOptions {
+            atol: 1e-12,
+            ..NewtonOptions::default()
+        },
+        ..SolveOptions::default()
+    };
+    solve_cpu(p, &opts, None, &mut |_, _| {}).expect("solve")
+}
+
+fn max_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
+
+#[test]
+fn linear_problems_converge_in_one_iteration_to_rounding_level() {
+    for theta in [0.0, 0.5, 1.0] {
+        let p = Heat1D {
+            nt: 20_001,
+            theta,
+            ..Heat1D::default()
+        };
+        for affine in [true, false] {
+            let mut system = CpuSpaceTime::new(&p, p.initial_guess()).unwrap();
+            if !affine {
+                system = system.without_affine_map();
+            }
+            let (converged, stats) = newton_solve(&mut system, &NewtonOptions::default()).unwrap();
+            assert_eq!(converged, Converged::Residual);
+            assert_eq!(stats.iterations, 1, "theta={theta} affine={affine}");
+            let r = heat_residual_norm(&HeatParams::new(&p), system.solution());
+            // Scaled residual rows are temperature differences of size ~60: rounding is ~1e-14.
+            assert!(r < 1e-11, "theta={theta} affine={affine}: scaled residual {r}");
+            assert_eq!(r, stats.final_residual());
+        }
+    }
+}
+
+#[test]
+fn nonlinear_problem_converges_quadratically() {
+    // Strongly temperature-dependent diffusivity and long steps: Newton has real work.
+    let p = Heat1D {
+        nt: 41,
+        nx: 21,
+        theta: 1.0,
+        beta: 0.08,
+        alpha: 0.05,
+        t_max: 2.0,
+        ..Heat1D::default()
+    };
+    let mut system = CpuSpaceTime::new(&p, p.initial_guess()).unwrap();
+    let (converged, stats) = newton_solve(&mut system, &NewtonOptions::default()).unwrap();
+    assert_eq!(converged, Converged::Residual);
+    let h = &stats.residual_history;
+    assert!(stats.iterations >= 3, "too easy to show the rate: {h:?}");
+    assert!(h.last().unwrap() < &1e-9, "{h:?}");
+    // Quadratic: r_{k+1} <= C r_k^2 with one C for all steps above rounding level,
+    // i.e. log r_{k+1} / log r_k approaches 2.
+    let rates: Vec<f64> = h
+        .windows(3)
+        .filter(|w| w[2] > 1e-12)
+        .map(|w| (w[2] / w[1]).ln() / (w[1] / w[0]).ln())
+        .collect();
+    assert!(!rates.is_empty(), "{h:?}");
+    let last_rate = *rates.last().unwrap();
+    assert!(last_rate > 1.7, "convergence order {last_rate:.2} (history {h:?})");
+    assert!(stats.lambda_history.iter().all(|&l| l > 0.0));
+}
+
+#[test]
+fn all_at_once_and_march_agree() {
+    for (beta, theta) in [(0.0, 1.0), (0.0, 0.5), (0.0, 0.0), (0.05, 1.0), (0.05, 0.5)] {
+        let p = Heat1D {
+            nt: 2001,
+            nx: 11,
+            beta,
+            theta,
+            t_max: 5.0,
+            ..Heat1D::default()
+        };
+        let a = solve(&p, Mode::AllAtOnce);
+        let m = solve(&p, Mode::March);
+        assert_eq!(a.field.dim(), m.field.dim());
+        let diff = max_diff(a.field.as_slice().unwrap(), m.field.as_slice().unwrap());
+        assert!(diff < 1e-9, "beta={beta} theta={theta}: modes differ by {diff}");
+        match m.report {
+            SolveReport::March(stats) => {
+                assert_eq!(stats.steps, p.nt - 1);
+                if beta == 0.0 {
+                    assert_eq!(stats.max_iterations_per_step, 1);
+                }
+            }
+            other => panic!("expected a march report, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn march_snapshots_keep_every_kth_level_and_the_last() {
+    let p = Heat1D {
+        nt: 101,
+        nx: 7,
+        theta: 1.0,
+        ..Heat1D::default()
+    };
+    let full = solve(&p, Mode::March);
+    let opts = SolveOptions {
+        mode: Mode::March,
+        snapshot_every: 30,
+        ..SolveOptions::default()
+    };
+    let snap = solve_cpu(&p, &opts, None, &mut |_, _| {}).unwrap();
+    assert_eq!(snap.levels, vec![0, 30, 60, 90, 100]);
+    for (row, &level) in snap.levels.iter().enumerate() {
+        assert_eq!(snap.field.row(row), full.field.row(level));
+    }
+}
+
+/// Max error at t_max against the continuous Fourier series.
+fn space_error(nx: usize) -> f64 {
+    // Crank-Nicolson with a fine step so that the time error is negligible next to dx^2.
+    let p = Heat1D {
+        nx,
+        nt: 4001,
+        t_max: 5.0,
+        theta: 0.5,
+        ..Heat1D::default()
+    };
+    let s = solve(&p, Mode::March);
+    let last = s.field.row(s.field.nrows() - 1).to_vec();
+    max_diff(&last, &fourier_level(&p, p.t_max, 400))
+}
+
+/// Max error at t_max against the semi-discrete exact solution: the time error alone.
+fn time_error(theta: f64, nt: usize) -> f64 {
+    let p = Heat1D {
+        nx: 21,
+        nt,
+        t_max: 5.0,
+        theta,
+        ..Heat1D::default()
+    };
+    let s = solve(&p, Mode::AllAtOnce);
+    let last = s.field.row(s.field.nrows() - 1).to_vec();
+    max_diff(&last, &semi_discrete_level(&p, p.t_max))
+}
+
+fn observed_orders(errors: &[f64]) -> Vec<f64> {
+    errors.windows(2).map(|e| (e[0] / e[1]).log2()).collect()
+}
+
+#[test]
+fn second_order_in_space() {
+    let errors: Vec<f64> = [11, 21, 41].iter().map(|&nx| space_error(nx)).collect();
+    eprintln!("space errors {errors:?}, orders {:?}", observed_orders(&errors));
+    for order in observed_orders(&errors) {
+        assert!((order - 2.0).abs() <= 0.2, "space orders {:?} (errors {errors:?})", observed_orders(&errors));
+    }
+}
+
+#[test]
+fn first_order_in_time_for_backward_euler_second_for_crank_nicolson() {
+    for (theta, expected) in [(1.0, 1.0), (0.5, 2.0)] {
+        let errors: Vec<f64> = [26, 51, 101, 201].iter().map(|&nt| time_error(theta, nt)).collect();
+        eprintln!("theta={theta}: time errors {errors:?}, orders {:?}", observed_orders(&errors));
+        for order in observed_orders(&errors) {
+            assert!(
+                (order - expected).abs() <= 0.2,
+                "theta={theta}: orders {:?} (errors {errors:?})",
+                observed_orders(&errors)
+            );
+        }
+    }
+}
