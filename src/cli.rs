@@ -17,7 +17,11 @@ use crate::problem::Heat1D;
 use crate::solve::{solve_cpu, Mode, SolveOptions, SolveReport};
 
 #[derive(Parser, Debug)]
-#[command(name = "heatgpu", version, about = "Heat-equation systems: residuals, Newton and implicit time marching")]
+#[command(
+    name = "heatgpu",
+    version,
+    about = "Heat-equation systems: residuals, Newton and implicit time marching"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -157,7 +161,10 @@ macro_rules! say {
 fn emit(text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
         _ => Ok(()),
     }
@@ -181,7 +188,8 @@ struct DelayedProgress {
 impl DelayedProgress {
     fn new(unit: &str) -> DelayedProgress {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-        let template = format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} (eta {{eta}})");
+        let template =
+            format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} (eta {{eta}})");
         bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
         DelayedProgress {
             bar,
@@ -226,7 +234,9 @@ fn solve_command(args: &SolveArgs) -> anyhow::Result<()> {
     };
     let mut progress = DelayedProgress::new(unit);
     let start = Instant::now();
-    let solution = solve_cpu(&problem, &options, None, &mut |done, total| progress.update(done, total))?;
+    let solution = solve_cpu(&problem, &options, None, &mut |done, total| {
+        progress.update(done, total)
+    })?;
     let elapsed = start.elapsed();
     drop(progress);
     if let Some(path) = &args.out {
@@ -289,7 +299,11 @@ fn print_problem(out: &mut String, p: &Heat1D, label: &ComputeLabel) {
 
 fn format_row(row: &[f64]) -> String {
     let shown: Vec<String> = row.iter().take(12).map(|t| format!("{t:.4}")).collect();
-    let more = if row.len() > 12 { format!(" ... ({} values)", row.len()) } else { String::new() };
+    let more = if row.len() > 12 {
+        format!(" ... ({} values)", row.len())
+    } else {
+        String::new()
+    };
     format!("[{}]{more}", shown.join(", "))
 }
 
@@ -303,7 +317,8 @@ fn read_field(path: &Path, problem: &mut Heat1D) -> anyhow::Result<Vec<f64>> {
         (problem.nt, problem.nx) = array.dim();
         return Ok(array.iter().copied().collect());
     }
-    let flat: Array1<f64> = read_npy(path).with_context(|| format!("reading {} (f64, 1-D or 2-D)", path.display()))?;
+    let flat: Array1<f64> =
+        read_npy(path).with_context(|| format!("reading {} (f64, 1-D or 2-D)", path.display()))?;
     Ok(flat.to_vec())
 }
 
@@ -352,10 +367,18 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
     });
     // Energy rows of a few evenly spaced levels and of the worst level.
     let m = layout.interior();
-    let level_max = |i: usize| energy[i * m..(i + 1) * m].iter().fold(0.0_f64, |a, x| a.max(x.abs()));
+    let level_max = |i: usize| {
+        energy[i * m..(i + 1) * m]
+            .iter()
+            .fold(0.0_f64, |a, x| a.max(x.abs()))
+    };
     let levels = problem.nt - 1;
-    let worst = (0..levels).max_by(|&a, &b| level_max(a).total_cmp(&level_max(b))).unwrap_or(0);
-    let mut shown: Vec<usize> = (0..args.levels.min(levels)).map(|k| k * levels / args.levels.min(levels).max(1)).collect();
+    let worst = (0..levels)
+        .max_by(|&a, &b| level_max(a).total_cmp(&level_max(b)))
+        .unwrap_or(0);
+    let mut shown: Vec<usize> = (0..args.levels.min(levels))
+        .map(|k| k * levels / args.levels.min(levels).max(1))
+        .collect();
     shown.push(worst);
     shown.sort_unstable();
     shown.dedup();
@@ -364,7 +387,8 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
         .map(|&i| json!({ "level": i, "t": i as f64 * problem.dt(), "energy_max": level_max(i), "energy_max_scaled": level_max(i) * problem.dt() }))
         .collect();
     if let Some(path) = &args.out {
-        write_npy(path, &Array1::from_vec(r.clone())).with_context(|| format!("writing {}", path.display()))?;
+        write_npy(path, &Array1::from_vec(r.clone()))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if args.json {
         let summary = json!({
@@ -386,15 +410,36 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
         r.len(),
         rayon::current_num_threads()
     );
-    say!(out, "{:<12} {:>10} {:>14} {:>14}", "block", "rows", "max |r|", "|r|_2");
+    say!(
+        out,
+        "{:<12} {:>10} {:>14} {:>14}",
+        "block",
+        "rows",
+        "max |r|",
+        "|r|_2"
+    );
     for name in ["boundary_x0", "boundary_xl", "initial", "energy"] {
         let b = &blocks[name];
-        say!(out, "{name:<12} {:>10} {:>14.6e} {:>14.6e}", b["rows"].as_u64().unwrap_or(0), b["max"].as_f64().unwrap_or(f64::NAN), b["l2"].as_f64().unwrap_or(f64::NAN));
+        say!(
+            out,
+            "{name:<12} {:>10} {:>14.6e} {:>14.6e}",
+            b["rows"].as_u64().unwrap_or(0),
+            b["max"].as_f64().unwrap_or(f64::NAN),
+            b["l2"].as_f64().unwrap_or(f64::NAN)
+        );
     }
     say!(out, "energy rows per time level (worst level {worst}):");
-    say!(out, "{:>10} {:>12} {:>14} {:>14}", "level", "t", "max |r|", "max |r|*dt");
+    say!(
+        out,
+        "{:>10} {:>12} {:>14} {:>14}",
+        "level",
+        "t",
+        "max |r|",
+        "max |r|*dt"
+    );
     for row in &per_time {
-        say!(out, 
+        say!(
+            out,
             "{:>10} {:>12.6} {:>14.6e} {:>14.6e}",
             row["level"].as_u64().unwrap_or(0),
             row["t"].as_f64().unwrap_or(f64::NAN),
@@ -413,12 +458,22 @@ fn info_command(args: &InfoArgs) -> anyhow::Result<()> {
     let threads = rayon::current_num_threads();
     let memory = crate::problem::memory::available_memory_bytes();
     if args.json {
-        say!(out, "{}", serde_json::to_string_pretty(&json!({ "cpu_threads": threads, "available_memory_bytes": memory }))?);
+        say!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "cpu_threads": threads, "available_memory_bytes": memory })
+            )?
+        );
         return emit(&out);
     }
     say!(out, "cpu        {threads} threads, f64");
     match memory {
-        Some(bytes) => say!(out, "memory     {:.1} GiB available", bytes as f64 / (1u64 << 30) as f64),
+        Some(bytes) => say!(
+            out,
+            "memory     {:.1} GiB available",
+            bytes as f64 / (1u64 << 30) as f64
+        ),
         None => say!(out, "memory     unknown"),
     }
     emit(&out)

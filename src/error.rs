@@ -58,7 +58,11 @@ pub enum HeatError {
 pub type Result<T, E = HeatError> = std::result::Result<T, E>;
 
 impl HeatError {
-    pub fn invalid(name: &'static str, value: impl std::fmt::Display, requirement: impl Into<String>) -> Self {
+    pub fn invalid(
+        name: &'static str,
+        value: impl std::fmt::Display,
+        requirement: impl Into<String>,
+    ) -> Self {
         HeatError::InvalidParameter {
             name,
             value: value.to_string(),

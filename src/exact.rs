@@ -19,7 +19,8 @@ pub fn fourier_solution(p: &Heat1D, x: f64, t: f64, terms: usize) -> f64 {
     for n in 1..=terms {
         let sign = if n % 2 == 0 { 1.0 } else { -1.0 };
         let k = n as f64 * PI / p.x_max;
-        let b_n = 2.0 / (n as f64 * PI) * ((p.t_t0 - p.t_x0) * (1.0 - sign) + (p.t_xl - p.t_x0) * sign);
+        let b_n =
+            2.0 / (n as f64 * PI) * ((p.t_t0 - p.t_x0) * (1.0 - sign) + (p.t_xl - p.t_x0) * sign);
         sum += b_n * (k * x).sin() * (-p.alpha * k * k * t).exp();
     }
     sum
@@ -28,7 +29,9 @@ pub fn fourier_solution(p: &Heat1D, x: f64, t: f64, terms: usize) -> f64 {
 /// The continuous solution at time t on the problem's grid points.
 pub fn fourier_level(p: &Heat1D, t: f64, terms: usize) -> Vec<f64> {
     let dx = p.dx();
-    (0..p.nx).map(|j| fourier_solution(p, j as f64 * dx, t, terms)).collect()
+    (0..p.nx)
+        .map(|j| fourier_solution(p, j as f64 * dx, t, terms))
+        .collect()
 }
 
 /// The exact solution of the *semi-discrete* system `dT/dt = alpha D2 T / dx^2` (space

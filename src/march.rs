@@ -28,7 +28,10 @@ pub struct MarchStats {
     pub elapsed: Duration,
 }
 
-fn serialize_seconds<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn serialize_seconds<S: serde::Serializer>(
+    d: &Duration,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
@@ -56,9 +59,11 @@ pub fn march<S: LevelStepper>(
     on_level(0, stepper.level());
     for step in 1..nt {
         stepper.begin_step();
-        newton_solve_into(stepper, &opts, &mut newton_stats).map_err(|e| HeatError::StepFailed {
-            step,
-            source: Box::new(e),
+        newton_solve_into(stepper, &opts, &mut newton_stats).map_err(|e| {
+            HeatError::StepFailed {
+                step,
+                source: Box::new(e),
+            }
         })?;
         stats.steps = step;
         stats.newton_iterations += newton_stats.iterations;

@@ -94,7 +94,10 @@ pub struct NewtonStats {
     pub elapsed: Duration,
 }
 
-fn serialize_seconds<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn serialize_seconds<S: serde::Serializer>(
+    d: &Duration,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
@@ -119,11 +122,26 @@ impl NewtonStats {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum NewtonFailureKind {
-    NonFiniteResidual { iteration: usize },
-    NonFiniteStep { iteration: usize },
-    Diverged { iteration: usize, residual: f64, limit: f64 },
-    LineSearchFailed { iteration: usize, min_lambda: f64 },
-    MaxIterations { max_iterations: usize, residual: f64, target: f64 },
+    NonFiniteResidual {
+        iteration: usize,
+    },
+    NonFiniteStep {
+        iteration: usize,
+    },
+    Diverged {
+        iteration: usize,
+        residual: f64,
+        limit: f64,
+    },
+    LineSearchFailed {
+        iteration: usize,
+        min_lambda: f64,
+    },
+    MaxIterations {
+        max_iterations: usize,
+        residual: f64,
+        target: f64,
+    },
 }
 
 /// A failed solve: the reason and the statistics up to the failure.
@@ -156,7 +174,11 @@ impl std::fmt::Display for NewtonFailure {
 }
 
 /// Solves `F(v) = 0`, reusing `stats` (cleared first) so that repeated solves do not allocate.
-pub fn newton_solve_into(system: &mut impl NewtonSystem, opts: &NewtonOptions, stats: &mut NewtonStats) -> Result<Converged> {
+pub fn newton_solve_into(
+    system: &mut impl NewtonSystem,
+    opts: &NewtonOptions,
+    stats: &mut NewtonStats,
+) -> Result<Converged> {
     stats.clear();
     let start = Instant::now();
     let outcome = newton_iterations(system, opts, stats);
@@ -171,7 +193,10 @@ pub fn newton_solve_into(system: &mut impl NewtonSystem, opts: &NewtonOptions, s
 }
 
 /// Solves `F(v) = 0` and returns the reason with fresh statistics.
-pub fn newton_solve(system: &mut impl NewtonSystem, opts: &NewtonOptions) -> Result<(Converged, NewtonStats)> {
+pub fn newton_solve(
+    system: &mut impl NewtonSystem,
+    opts: &NewtonOptions,
+) -> Result<(Converged, NewtonStats)> {
     let mut stats = NewtonStats::default();
     let converged = newton_solve_into(system, opts, &mut stats)?;
     Ok((converged, stats))

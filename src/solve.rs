@@ -7,7 +7,9 @@ use crate::backend::cpu::{CpuSpaceTime, CpuStep};
 use crate::backend::ComputeLabel;
 use crate::error::Result;
 use crate::march::{march, snapshot_levels, MarchStats};
-use crate::newton::{newton_solve, Converged, DirectionNorms, NewtonOptions, NewtonStats, NewtonSystem};
+use crate::newton::{
+    newton_solve, Converged, DirectionNorms, NewtonOptions, NewtonStats, NewtonSystem,
+};
 use crate::problem::memory::ensure_fits;
 use crate::problem::Heat1D;
 
@@ -43,7 +45,10 @@ impl Default for SolveOptions {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "mode")]
 pub enum SolveReport {
-    AllAtOnce { converged: Converged, newton: NewtonStats },
+    AllAtOnce {
+        converged: Converged,
+        newton: NewtonStats,
+    },
     March(MarchStats),
 }
 
@@ -59,7 +64,10 @@ pub struct Solution {
 
 impl Solution {
     pub fn times(&self, problem: &Heat1D) -> Vec<f64> {
-        self.levels.iter().map(|&i| i as f64 * problem.dt()).collect()
+        self.levels
+            .iter()
+            .map(|&i| i as f64 * problem.dt())
+            .collect()
     }
 }
 

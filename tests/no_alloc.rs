@@ -74,7 +74,10 @@ fn kernels_and_newton_iterations_allocate_nothing() {
             system.trial_residual_norm(1.0).unwrap();
             system.accept_trial();
         });
-        assert_eq!(count, 0, "beta={beta}: a Newton solve allocated {count} times");
+        assert_eq!(
+            count, 0,
+            "beta={beta}: a Newton solve allocated {count} times"
+        );
         assert!(stats.iterations >= 1);
     }
 }

@@ -44,7 +44,10 @@ fn linear_problems_converge_in_one_iteration_to_rounding_level() {
             assert_eq!(stats.iterations, 1, "theta={theta} affine={affine}");
             let r = heat_residual_norm(&HeatParams::new(&p), system.solution());
             // Scaled residual rows are temperature differences of size ~60: rounding is ~1e-14.
-            assert!(r < 1e-11, "theta={theta} affine={affine}: scaled residual {r}");
+            assert!(
+                r < 1e-11,
+                "theta={theta} affine={affine}: scaled residual {r}"
+            );
             assert_eq!(r, stats.final_residual());
         }
     }
@@ -77,7 +80,10 @@ fn nonlinear_problem_converges_quadratically() {
         .collect();
     assert!(!rates.is_empty(), "{h:?}");
     let last_rate = *rates.last().unwrap();
-    assert!(last_rate > 1.7, "convergence order {last_rate:.2} (history {h:?})");
+    assert!(
+        last_rate > 1.7,
+        "convergence order {last_rate:.2} (history {h:?})"
+    );
     assert!(stats.lambda_history.iter().all(|&l| l > 0.0));
 }
 
@@ -96,7 +102,10 @@ fn all_at_once_and_march_agree() {
         let m = solve(&p, Mode::March);
         assert_eq!(a.field.dim(), m.field.dim());
         let diff = max_diff(a.field.as_slice().unwrap(), m.field.as_slice().unwrap());
-        assert!(diff < 1e-9, "beta={beta} theta={theta}: modes differ by {diff}");
+        assert!(
+            diff < 1e-9,
+            "beta={beta} theta={theta}: modes differ by {diff}"
+        );
         match m.report {
             SolveReport::March(stats) => {
                 assert_eq!(stats.steps, p.nt - 1);
@@ -166,17 +175,30 @@ fn observed_orders(errors: &[f64]) -> Vec<f64> {
 #[test]
 fn second_order_in_space() {
     let errors: Vec<f64> = [11, 21, 41].iter().map(|&nx| space_error(nx)).collect();
-    eprintln!("space errors {errors:?}, orders {:?}", observed_orders(&errors));
+    eprintln!(
+        "space errors {errors:?}, orders {:?}",
+        observed_orders(&errors)
+    );
     for order in observed_orders(&errors) {
-        assert!((order - 2.0).abs() <= 0.2, "space orders {:?} (errors {errors:?})", observed_orders(&errors));
+        assert!(
+            (order - 2.0).abs() <= 0.2,
+            "space orders {:?} (errors {errors:?})",
+            observed_orders(&errors)
+        );
     }
 }
 
 #[test]
 fn first_order_in_time_for_backward_euler_second_for_crank_nicolson() {
     for (theta, expected) in [(1.0, 1.0), (0.5, 2.0)] {
-        let errors: Vec<f64> = [26, 51, 101, 201].iter().map(|&nt| time_error(theta, nt)).collect();
-        eprintln!("theta={theta}: time errors {errors:?}, orders {:?}", observed_orders(&errors));
+        let errors: Vec<f64> = [26, 51, 101, 201]
+            .iter()
+            .map(|&nt| time_error(theta, nt))
+            .collect();
+        eprintln!(
+            "theta={theta}: time errors {errors:?}, orders {:?}",
+            observed_orders(&errors)
+        );
         for order in observed_orders(&errors) {
             assert!(
                 (order - expected).abs() <= 0.2,

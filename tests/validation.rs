@@ -17,17 +17,83 @@ fn each_bad_parameter_is_named() {
         ..Heat1D::default()
     };
     let cases: Vec<(Heat1D, &[&str])> = vec![
-        (Heat1D { nt: 1, ..base.clone() }, &["nt = 1", ">= 2"]),
-        (Heat1D { nx: 2, ..base.clone() }, &["nx = 2", ">= 3"]),
-        (Heat1D { alpha: 0.0, ..base.clone() }, &["alpha = 0", "> 0"]),
-        (Heat1D { alpha: -1.0, ..base.clone() }, &["alpha = -1", "> 0"]),
-        (Heat1D { t_max: -2.0, ..base.clone() }, &["t_max = -2", "> 0"]),
-        (Heat1D { x_max: 0.0, ..base.clone() }, &["x_max = 0", "> 0"]),
-        (Heat1D { theta: 1.5, ..base.clone() }, &["theta = 1.5", "[0, 1]"]),
-        (Heat1D { theta: -0.1, ..base.clone() }, &["theta = -0.1", "[0, 1]"]),
-        (Heat1D { alpha: f64::NAN, ..base.clone() }, &["alpha = NaN", "finite"]),
-        (Heat1D { t_x0: f64::INFINITY, ..base.clone() }, &["t_x0 = inf", "finite"]),
-        (Heat1D { beta: -0.1, ..base.clone() }, &["beta = -0.1", "must stay > 0"]),
+        (
+            Heat1D {
+                nt: 1,
+                ..base.clone()
+            },
+            &["nt = 1", ">= 2"],
+        ),
+        (
+            Heat1D {
+                nx: 2,
+                ..base.clone()
+            },
+            &["nx = 2", ">= 3"],
+        ),
+        (
+            Heat1D {
+                alpha: 0.0,
+                ..base.clone()
+            },
+            &["alpha = 0", "> 0"],
+        ),
+        (
+            Heat1D {
+                alpha: -1.0,
+                ..base.clone()
+            },
+            &["alpha = -1", "> 0"],
+        ),
+        (
+            Heat1D {
+                t_max: -2.0,
+                ..base.clone()
+            },
+            &["t_max = -2", "> 0"],
+        ),
+        (
+            Heat1D {
+                x_max: 0.0,
+                ..base.clone()
+            },
+            &["x_max = 0", "> 0"],
+        ),
+        (
+            Heat1D {
+                theta: 1.5,
+                ..base.clone()
+            },
+            &["theta = 1.5", "[0, 1]"],
+        ),
+        (
+            Heat1D {
+                theta: -0.1,
+                ..base.clone()
+            },
+            &["theta = -0.1", "[0, 1]"],
+        ),
+        (
+            Heat1D {
+                alpha: f64::NAN,
+                ..base.clone()
+            },
+            &["alpha = NaN", "finite"],
+        ),
+        (
+            Heat1D {
+                t_x0: f64::INFINITY,
+                ..base.clone()
+            },
+            &["t_x0 = inf", "finite"],
+        ),
+        (
+            Heat1D {
+                beta: -0.1,
+                ..base.clone()
+            },
+            &["beta = -0.1", "must stay > 0"],
+        ),
         (
             Heat1D {
                 nt: 100_000,
@@ -71,20 +137,33 @@ fn bad_initial_guesses_are_rejected() {
         nx: 5,
         ..Heat1D::default()
     };
-    let short = CpuSpaceTime::new(&p, vec![25.0; 49]).err().unwrap().to_string();
-    assert!(short.contains("49 values") && short.contains("10*5 = 50"), "{short}");
+    let short = CpuSpaceTime::new(&p, vec![25.0; 49])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        short.contains("49 values") && short.contains("10*5 = 50"),
+        "{short}"
+    );
     let mut guess = p.initial_guess();
     guess[17] = f64::NAN;
     let nan = CpuSpaceTime::new(&p, guess).err().unwrap().to_string();
-    assert!(nan.contains("T[3, 2]") && nan.contains("not finite"), "{nan}");
+    assert!(
+        nan.contains("T[3, 2]") && nan.contains("not finite"),
+        "{nan}"
+    );
 }
 
 #[test]
 fn memory_needs_are_stated() {
-    let err = ensure_fits_in("all-at-once CPU solve", 24 * 1_000_000_000, Some(8 << 30)).unwrap_err();
+    let err =
+        ensure_fits_in("all-at-once CPU solve", 24 * 1_000_000_000, Some(8 << 30)).unwrap_err();
     assert!(matches!(err, HeatError::OutOfMemory { .. }));
     let msg = err.to_string();
-    assert!(msg.contains("22888.2 MiB") && msg.contains("8192.0 MiB") && msg.contains("--mode march"), "{msg}");
+    assert!(
+        msg.contains("22888.2 MiB") && msg.contains("8192.0 MiB") && msg.contains("--mode march"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -99,7 +178,9 @@ fn snapshot_interval_zero_is_rejected() {
         snapshot_every: 0,
         ..SolveOptions::default()
     };
-    let msg = solve_cpu(&p, &opts, None, &mut |_, _| {}).unwrap_err().to_string();
+    let msg = solve_cpu(&p, &opts, None, &mut |_, _| {})
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("snapshot_every = 0"), "{msg}");
 }
 
@@ -123,7 +204,9 @@ fn newton_failures_are_typed_and_keep_statistics() {
         Err(HeatError::Newton(failure)) => {
             assert_eq!(failure.stats.iterations, 1);
             assert_eq!(failure.stats.residual_history.len(), 2);
-            assert!(failure.to_string().contains("did not converge in 1 iterations"));
+            assert!(failure
+                .to_string()
+                .contains("did not converge in 1 iterations"));
         }
         other => panic!("expected a Newton failure, got {other:?}"),
     }

@@ -3,10 +3,12 @@
 //! All arrays are allocated when a system is built; Newton iterations allocate nothing.
 
 use crate::error::Result;
-use crate::kernels::heat_residual::nan_aware_max;
-use crate::kernels::params::{energy_balance, energy_stencil};
+use crate::kernels::heat_residual::fold_energy_rows;
+use crate::kernels::max_abs::{max_abs, max_abs2, MaxAbsLanes};
+use crate::kernels::params::{energy_stencil, level_stencils};
 use crate::kernels::{
-    heat_residual_norm, newton_march, newton_trial, thomas_solve, AffineLevelMap, HeatParams, MarchNorms,
+    heat_residual_norm, newton_march, newton_trial, thomas_solve, AffineLevelMap, HeatParams,
+    MarchNorms,
 };
 use crate::march::LevelStepper;
 use crate::newton::{DirectionNorms, NewtonSystem};
@@ -19,7 +21,7 @@ pub struct CpuSpaceTime {
     iterate: Vec<f64>,
     direction: Vec<f64>,
     trial: Vec<f64>,
-    /// Elimination scratch (`nx`) or the affine map's two levels (`2 (nx-2)`).
+    /// Elimination scratch of the Thomas march (`nx`).
     scratch: Vec<f64>,
     /// Linear problems with few interior points march the exact affine map instead.
     affine: Option<AffineLevelMap>,
@@ -45,7 +47,7 @@ impl CpuSpaceTime {
             iterate: initial_guess,
             direction: vec![0.0; n],
             trial: vec![0.0; n],
-            scratch: vec![0.0; 2 * problem.nx],
+            scratch: vec![0.0; problem.nx],
         })
     }
 
@@ -53,6 +55,13 @@ impl CpuSpaceTime {
     pub fn without_affine_map(mut self) -> CpuSpaceTime {
         self.affine = None;
         self
+    }
+
+    /// Restarts from a new guess without reallocating (checked like the first one).
+    pub fn set_iterate(&mut self, guess: &[f64], problem: &Heat1D) -> Result<()> {
+        problem.check_field("initial guess", guess)?;
+        self.iterate.copy_from_slice(guess);
+        Ok(())
     }
 
     pub fn params(&self) -> &HeatParams {
@@ -77,14 +86,25 @@ impl NewtonSystem for CpuSpaceTime {
 
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
         let MarchNorms { step, iterate } = match &self.affine {
-            Some(map) => map.newton_march(&self.params, &self.iterate, &mut self.direction, &mut self.scratch),
-            None => newton_march(&self.params, &self.iterate, &mut self.direction, &mut self.scratch),
+            Some(map) => map.newton_march(&self.params, &self.iterate, &mut self.direction),
+            None => newton_march(
+                &self.params,
+                &self.iterate,
+                &mut self.direction,
+                &mut self.scratch,
+            ),
         };
         Ok(DirectionNorms { step, iterate })
     }
 
     fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
-        Ok(newton_trial(&self.params, &self.iterate, &self.direction, lambda, &mut self.trial))
+        Ok(newton_trial(
+            &self.params,
+            &self.iterate,
+            &self.direction,
+            lambda,
+            &mut self.trial,
+        ))
     }
 
     fn accept_trial(&mut self) {
@@ -138,14 +158,14 @@ impl CpuStep {
     /// Scaled residual of the step at `w`: boundary rows and dt-scaled energy rows.
     fn step_residual_norm(&self, w: &[f64]) -> f64 {
         let p = &self.params;
-        let nx = p.nx();
-        let boundary = nan_aware_max((w[0] - p.t_x0).abs(), (w[nx - 1] - p.t_xl).abs());
-        let energy = if p.is_linear() {
-            step_energy_norm::<true>(p, &self.old, w)
+        let mut energy = MaxAbsLanes::default();
+        if p.is_linear() {
+            fold_energy_rows::<true>(p, &self.old, w, &mut energy);
         } else {
-            step_energy_norm::<false>(p, &self.old, w)
-        };
-        nan_aware_max(boundary, energy * p.dt)
+            fold_energy_rows::<false>(p, &self.old, w, &mut energy);
+        }
+        let boundary = max_abs2(w[0] - p.t_x0, w[w.len() - 1] - p.t_xl);
+        max_abs2(boundary, energy.value() * p.dt)
     }
 
     fn assemble<const LINEAR: bool>(&mut self) {
@@ -153,18 +173,13 @@ impl CpuStep {
         let nx = p.nx();
         self.rhs[0] = p.t_x0 - self.new[0];
         self.rhs[nx - 1] = p.t_xl - self.new[nx - 1];
-        for j in 1..nx - 1 {
-            let s = energy_stencil::<LINEAR>(p, &self.old[j - 1..j + 2], &self.new[j - 1..j + 2]);
-            (self.lower[j], self.diag[j], self.upper[j]) = (s.new[0], s.new[1], s.new[2]);
-            self.rhs[j] = -s.value;
+        for (j, (u3, w3)) in level_stencils(&self.old, &self.new).enumerate() {
+            let s = energy_stencil::<LINEAR>(p, u3, w3);
+            (self.lower[j + 1], self.diag[j + 1], self.upper[j + 1]) =
+                (s.new[0], s.new[1], s.new[2]);
+            self.rhs[j + 1] = -s.value;
         }
     }
-}
-
-fn step_energy_norm<const LINEAR: bool>(p: &HeatParams, u: &[f64], w: &[f64]) -> f64 {
-    u.windows(3)
-        .zip(w.windows(3))
-        .fold(0.0, |acc, (u3, w3)| nan_aware_max(acc, energy_balance::<LINEAR>(p, u3, w3).abs()))
 }
 
 impl NewtonSystem for CpuStep {
@@ -178,8 +193,14 @@ impl NewtonSystem for CpuStep {
         } else {
             self.assemble::<false>();
         }
-        thomas_solve(&self.lower, &self.diag, &self.upper, &self.rhs, &mut self.direction, &mut self.scratch);
-        let max_abs = |s: &[f64]| s.iter().fold(0.0, |acc: f64, x| nan_aware_max(acc, x.abs()));
+        thomas_solve(
+            &self.lower,
+            &self.diag,
+            &self.upper,
+            &self.rhs,
+            &mut self.direction,
+            &mut self.scratch,
+        );
         Ok(DirectionNorms {
             step: max_abs(&self.direction),
             iterate: max_abs(&self.new),

@@ -4,7 +4,9 @@
 
 use rayon::prelude::*;
 
-use super::params::{energy_balance, HeatParams};
+use super::dispatch::avx2_dispatch;
+use super::max_abs::{abs_bits, max_abs2, MaxAbsLanes, LANES};
+use super::params::{energy_balance, level_stencils, HeatParams};
 
 /// Time levels per parallel task: large enough that scheduling costs nothing.
 const LEVELS_PER_TASK: usize = 1 << 14;
@@ -30,9 +32,15 @@ fn split_blocks<'a>(p: &HeatParams, r: &'a mut [f64]) -> ResidualBlocks<'a> {
     }
 }
 
-/// Boundary rows of levels `i0 ..` and energy rows of the same levels, for as many levels as
-/// `energy` holds (`energy.len() / (nx-2)`); `v` starts at level `i0` and holds one level more.
-fn residual_levels<const LINEAR: bool>(
+avx2_dispatch!(
+    /// Boundary rows of levels `i0 ..` and energy rows of the same levels, for as many levels
+    /// as `boundary_x0` holds; `v` starts at level `i0` and holds one level more.
+    fn residual_levels<const LINEAR: bool>(p: &HeatParams, v: &[f64], boundary_x0: &mut [f64], boundary_xl: &mut [f64], energy: &mut [f64])
+        => residual_levels_portable
+);
+
+#[inline(always)]
+fn residual_levels_portable<const LINEAR: bool>(
     p: &HeatParams,
     v: &[f64],
     boundary_x0: &mut [f64],
@@ -42,11 +50,13 @@ fn residual_levels<const LINEAR: bool>(
     let nx = p.nx();
     let levels = v.chunks_exact(nx);
     let pairs = levels.clone().zip(levels.skip(1));
-    let rows = energy.chunks_exact_mut(nx - 2);
-    for (((u, w), e_row), (b0, bl)) in pairs.zip(rows).zip(boundary_x0.iter_mut().zip(boundary_xl.iter_mut())) {
+    for (((u, w), e_row), (b0, bl)) in pairs
+        .zip(energy.chunks_exact_mut(nx - 2))
+        .zip(boundary_x0.iter_mut().zip(boundary_xl.iter_mut()))
+    {
         *b0 = u[0] - p.t_x0;
         *bl = u[nx - 1] - p.t_xl;
-        for ((u3, w3), e) in u.windows(3).zip(w.windows(3)).zip(e_row.iter_mut()) {
+        for ((u3, w3), e) in level_stencils(u, w).zip(e_row.iter_mut()) {
             *e = energy_balance::<LINEAR>(p, u3, w3);
         }
     }
@@ -68,7 +78,10 @@ pub fn heat_residual(p: &HeatParams, v: &[f64], r: &mut [f64]) {
     assert_eq!(v.len(), p.nt() * p.nx(), "v length must be nt*nx");
     let mut blocks = split_blocks(p, r);
     let levels = p.nt() - 1;
-    let (b0, bl) = (&mut blocks.boundary_x0[..levels], &mut blocks.boundary_xl[..levels]);
+    let (b0, bl) = (
+        &mut blocks.boundary_x0[..levels],
+        &mut blocks.boundary_xl[..levels],
+    );
     if p.is_linear() {
         residual_levels::<true>(p, v, b0, bl, blocks.energy);
     } else {
@@ -105,41 +118,63 @@ pub fn heat_residual_par(p: &HeatParams, v: &[f64], r: &mut [f64]) {
 pub fn heat_residual_norm(p: &HeatParams, v: &[f64]) -> f64 {
     assert_eq!(v.len(), p.nt() * p.nx(), "v length must be nt*nx");
     let nx = p.nx();
-    let initial = v[1..nx - 1].iter().fold(0.0, |acc, t| nan_aware_max(acc, (t - p.t_t0).abs()));
+    let initial = v[1..nx - 1]
+        .iter()
+        .map(|t| abs_bits(t - p.t_t0))
+        .max()
+        .unwrap_or(0);
     let last = &v[(p.nt() - 1) * nx..];
     let levels = if p.is_linear() {
         level_pairs_norm::<true>(p, v)
     } else {
         level_pairs_norm::<false>(p, v)
     };
-    nan_aware_max(nan_aware_max(initial, levels), boundary_norm(p, last))
+    max_abs2(
+        f64::from_bits(initial.max(boundary_bits(p, last)) as u64),
+        levels,
+    )
 }
 
-/// `max |T[0] - t_x0|, |T[nx-1] - t_xl|` of one level.
+/// `max |T[0] - t_x0|, |T[nx-1] - t_xl|` of one level, as bits.
 #[inline(always)]
-fn boundary_norm(p: &HeatParams, level: &[f64]) -> f64 {
-    nan_aware_max((level[0] - p.t_x0).abs(), (level[level.len() - 1] - p.t_xl).abs())
+pub(crate) fn boundary_bits(p: &HeatParams, level: &[f64]) -> i64 {
+    abs_bits(level[0] - p.t_x0).max(abs_bits(level[level.len() - 1] - p.t_xl))
 }
 
-/// Boundary rows of every level but the last, and dt-scaled energy rows, in one pass over v.
-fn level_pairs_norm<const LINEAR: bool>(p: &HeatParams, v: &[f64]) -> f64 {
+avx2_dispatch!(
+    /// Boundary rows of every level but the last, and dt-scaled energy rows, in one pass over v.
+    fn level_pairs_norm<const LINEAR: bool>(p: &HeatParams, v: &[f64]) -> f64 => level_pairs_norm_portable
+);
+
+#[inline(always)]
+fn level_pairs_norm_portable<const LINEAR: bool>(p: &HeatParams, v: &[f64]) -> f64 {
     let levels = v.chunks_exact(p.nx());
-    let (mut boundary_max, mut energy_max) = (0.0_f64, 0.0_f64);
+    let (mut boundary, mut energy) = (MaxAbsLanes::default(), MaxAbsLanes::default());
     for (u, w) in levels.clone().zip(levels.skip(1)) {
-        boundary_max = nan_aware_max(boundary_max, boundary_norm(p, u));
-        for (u3, w3) in u.windows(3).zip(w.windows(3)) {
-            energy_max = nan_aware_max(energy_max, energy_balance::<LINEAR>(p, u3, w3).abs());
-        }
+        boundary.fold([u[0] - p.t_x0, u[u.len() - 1] - p.t_xl].into_iter());
+        fold_energy_rows::<LINEAR>(p, u, w, &mut energy);
     }
-    nan_aware_max(boundary_max, energy_max * p.dt)
+    max_abs2(boundary.value(), energy.value() * p.dt)
 }
 
-/// `max` that lets a NaN through, so that a non-finite residual is never reported as small.
+/// Folds `|E_j|` (unscaled) of the energy rows between levels u and w into `lanes`.
 #[inline(always)]
-pub(crate) fn nan_aware_max(a: f64, b: f64) -> f64 {
-    if b > a || b.is_nan() {
-        b
-    } else {
-        a
+pub(crate) fn fold_energy_rows<const LINEAR: bool>(
+    p: &HeatParams,
+    u: &[f64],
+    w: &[f64],
+    lanes: &mut MaxAbsLanes,
+) {
+    let m = u.len() - 2;
+    // Rows are evaluated into a buffer first: the evaluation loop then vectorises like the
+    // residual's, and so does the fold.
+    let mut rows = [0.0; LANES];
+    for j0 in (0..m).step_by(LANES) {
+        let j1 = (j0 + LANES).min(m);
+        let rows = &mut rows[..j1 - j0];
+        for ((u3, w3), e) in level_stencils(&u[j0..j1 + 2], &w[j0..j1 + 2]).zip(rows.iter_mut()) {
+            *e = energy_balance::<LINEAR>(p, u3, w3);
+        }
+        lanes.fold(rows.iter().copied());
     }
 }

@@ -2,7 +2,9 @@
 //! argument order and semantics, in f64. They are the reference the GPU path is checked against
 //! and the fallback when no adapter exists. None of them allocates.
 
+mod dispatch;
 pub mod heat_residual;
+pub mod max_abs;
 pub mod newton_march;
 pub mod newton_trial;
 pub mod params;

@@ -6,7 +6,8 @@
 //! So one Newton step is a forward march with one Thomas solve per level.
 //! Traffic: reads v once, writes dv once (16 bytes per unknown in f64).
 
-use super::heat_residual::nan_aware_max;
+use super::dispatch::avx2_dispatch;
+use super::max_abs::MaxAbsLanes;
 use super::params::{energy_stencil, HeatParams};
 use super::thomas::thomas_solve;
 
@@ -17,19 +18,24 @@ pub struct MarchNorms {
     pub iterate: f64,
 }
 
-impl MarchNorms {
-    fn of_level(v: &[f64], dv: &[f64]) -> MarchNorms {
-        let fold = |s: &[f64]| s.iter().fold(0.0, |acc: f64, x| nan_aware_max(acc, x.abs()));
-        MarchNorms {
-            step: fold(dv),
-            iterate: fold(v),
-        }
+/// Running `|dv|`, `|v|` over the levels of a march.
+#[derive(Default)]
+struct MarchLanes {
+    step: MaxAbsLanes,
+    iterate: MaxAbsLanes,
+}
+
+impl MarchLanes {
+    #[inline(always)]
+    fn fold_level(&mut self, v: &[f64], dv: &[f64]) {
+        self.step.fold_slice(dv);
+        self.iterate.fold_slice(v);
     }
 
-    fn max(self, other: MarchNorms) -> MarchNorms {
+    fn norms(&self) -> MarchNorms {
         MarchNorms {
-            step: nan_aware_max(self.step, other.step),
-            iterate: nan_aware_max(self.iterate, other.iterate),
+            step: self.step.value(),
+            iterate: self.iterate.value(),
         }
     }
 }
@@ -48,7 +54,10 @@ fn first_level_direction(p: &HeatParams, v0: &[f64], dv0: &mut [f64]) {
 pub fn newton_march(p: &HeatParams, v: &[f64], dv: &mut [f64], scratch: &mut [f64]) -> MarchNorms {
     assert_eq!(v.len(), p.nt() * p.nx(), "v length must be nt*nx");
     assert_eq!(dv.len(), v.len(), "dv length must be nt*nx");
-    assert!(scratch.len() >= p.nx(), "newton_march needs nx scratch values");
+    assert!(
+        scratch.len() >= p.nx(),
+        "newton_march needs nx scratch values"
+    );
     if p.is_linear() {
         march_levels::<true>(p, v, dv, scratch)
     } else {
@@ -56,12 +65,18 @@ pub fn newton_march(p: &HeatParams, v: &[f64], dv: &mut [f64], scratch: &mut [f6
     }
 }
 
-fn march_levels<const LINEAR: bool>(p: &HeatParams, v: &[f64], dv: &mut [f64], scratch: &mut [f64]) -> MarchNorms {
+fn march_levels<const LINEAR: bool>(
+    p: &HeatParams,
+    v: &[f64],
+    dv: &mut [f64],
+    scratch: &mut [f64],
+) -> MarchNorms {
     let nx = p.nx();
     let mut dv_levels = dv.chunks_exact_mut(nx);
     let mut du = dv_levels.next().expect("nt >= 1");
     first_level_direction(p, &v[..nx], du);
-    let mut norms = MarchNorms::of_level(&v[..nx], du);
+    let mut norms = MarchLanes::default();
+    norms.fold_level(&v[..nx], du);
     let levels = v.chunks_exact(nx);
     for ((u, w), dw) in levels.clone().zip(levels.skip(1)).zip(dv_levels) {
         // Boundary rows are identities; they enter the elimination as known end values.
@@ -71,7 +86,8 @@ fn march_levels<const LINEAR: bool>(p: &HeatParams, v: &[f64], dv: &mut [f64], s
         // c'_j = A+ / (A0 - A- c'_{j-1}),  d'_j = (rhs_j - A- d'_{j-1}) / (A0 - A- c'_{j-1}).
         let (mut c_prev, mut d_prev) = (0.0, dw[0]);
         for j in 1..nx - 1 {
-            let s = energy_stencil::<LINEAR>(p, &u[j - 1..j + 2], &w[j - 1..j + 2]);
+            let s =
+                energy_stencil::<LINEAR>(p, [u[j - 1], u[j], u[j + 1]], [w[j - 1], w[j], w[j + 1]]);
             let rhs = -s.value - (s.old[0] * du[j - 1] + s.old[1] * du[j] + s.old[2] * du[j + 1]);
             let inv_pivot = 1.0 / (s.new[1] - s.new[0] * c_prev);
             c_prev = s.new[2] * inv_pivot;
@@ -82,10 +98,10 @@ fn march_levels<const LINEAR: bool>(p: &HeatParams, v: &[f64], dv: &mut [f64], s
         for j in (1..nx - 1).rev() {
             dw[j] -= scratch[j] * dw[j + 1];
         }
-        norms = norms.max(MarchNorms::of_level(w, dw));
+        norms.fold_level(w, dw);
         du = dw;
     }
-    norms
+    norms.norms()
 }
 
 /// For a linear problem (beta = 0) the exact solution of the whole system is the march
@@ -96,7 +112,10 @@ fn march_levels<const LINEAR: bool>(p: &HeatParams, v: &[f64], dv: &mut [f64], s
 #[derive(Clone, Debug)]
 pub struct AffineLevelMap {
     interior: usize,
-    /// `M` column-major: `matrix[k*m + r] = M[r][k]`.
+    /// Rows padded to a multiple of [`AffineLevelMap::LANES`] (with zeros) so the mat-vec runs on
+    /// whole vectors.
+    padded: usize,
+    /// `M` column-major with padded columns: `matrix[k*padded + r] = M[r][k]`.
     matrix: Vec<f64>,
     offset: Vec<f64>,
 }
@@ -104,6 +123,8 @@ pub struct AffineLevelMap {
 impl AffineLevelMap {
     /// Beyond this many interior points the dense map costs more than a Thomas solve.
     pub const MAX_INTERIOR: usize = 32;
+    /// Vector width the rows are padded to.
+    const LANES: usize = 4;
 
     /// The map of a linear problem with few enough interior points; `None` otherwise.
     pub fn new(p: &HeatParams) -> Option<AffineLevelMap> {
@@ -111,13 +132,14 @@ impl AffineLevelMap {
         if !p.is_linear() || m > Self::MAX_INTERIOR {
             return None;
         }
-        let s = energy_stencil::<true>(p, &[0.0; 3], &[0.0; 3]);
+        let padded = m.next_multiple_of(Self::LANES);
+        let s = energy_stencil::<true>(p, [0.0; 3], [0.0; 3]);
         let (lower, diag, upper) = (vec![s.new[0]; m], vec![s.new[1]; m], vec![s.new[2]; m]);
         let mut scratch = vec![0.0; m];
         let mut rhs = vec![0.0; m];
-        let mut matrix = vec![0.0; m * m];
+        let mut matrix = vec![0.0; m * padded];
         // Column k of M solves A x = -B e_k; B e_k has entries old[2], old[1], old[0] at k-1, k, k+1.
-        for (k, column) in matrix.chunks_exact_mut(m).enumerate() {
+        for (k, column) in matrix.chunks_exact_mut(padded).enumerate() {
             rhs.fill(0.0);
             rhs[k] = -s.old[1];
             if k > 0 {
@@ -126,50 +148,95 @@ impl AffineLevelMap {
             if k + 1 < m {
                 rhs[k + 1] = -s.old[0];
             }
-            thomas_solve(&lower, &diag, &upper, &rhs, column, &mut scratch);
+            thomas_solve(&lower, &diag, &upper, &rhs, &mut column[..m], &mut scratch);
         }
         // Boundary values couple into the first and last interior rows through both levels.
         rhs.fill(0.0);
         rhs[0] -= (s.new[0] + s.old[0]) * p.t_x0;
         rhs[m - 1] -= (s.new[2] + s.old[2]) * p.t_xl;
-        let mut offset = vec![0.0; m];
-        thomas_solve(&lower, &diag, &upper, &rhs, &mut offset, &mut scratch);
+        let mut offset = vec![0.0; padded];
+        thomas_solve(&lower, &diag, &upper, &rhs, &mut offset[..m], &mut scratch);
         Some(AffineLevelMap {
             interior: m,
+            padded,
             matrix,
             offset,
         })
     }
 
-    /// `dv = w - v` with w the exact solution; `scratch` needs `2 (nx-2)` values. No allocation.
-    pub fn newton_march(&self, p: &HeatParams, v: &[f64], dv: &mut [f64], scratch: &mut [f64]) -> MarchNorms {
-        let (nx, m) = (p.nx(), self.interior);
-        assert_eq!(m, p.interior(), "map built for another nx");
-        assert_eq!(v.len(), p.nt() * nx, "v length must be nt*nx");
+    /// `dv = w - v` with w the exact solution. No allocation: the two levels of the
+    /// recurrence live in registers.
+    pub fn newton_march(&self, p: &HeatParams, v: &[f64], dv: &mut [f64]) -> MarchNorms {
+        assert_eq!(self.interior, p.interior(), "map built for another nx");
+        assert_eq!(v.len(), p.nt() * p.nx(), "v length must be nt*nx");
         assert_eq!(dv.len(), v.len(), "dv length must be nt*nx");
-        let (mut w_prev, rest) = scratch.split_at_mut(m);
-        let mut w_next = &mut rest[..m];
-        w_prev.fill(p.t_t0);
-        let mut levels = v.chunks_exact(nx).zip(dv.chunks_exact_mut(nx));
-        let (v0, dv0) = levels.next().expect("nt >= 1");
-        first_level_direction(p, v0, dv0);
-        let mut norms = MarchNorms::of_level(v0, dv0);
-        for (w, dw) in levels {
-            // w_next = c + sum_k M[:, k] w_prev[k]: column axpys vectorise over rows.
-            w_next.copy_from_slice(&self.offset);
-            for (column, wk) in self.matrix.chunks_exact(m).zip(w_prev.iter()) {
-                for (acc, mrk) in w_next.iter_mut().zip(column) {
-                    *acc += mrk * wk;
-                }
-            }
-            dw[0] = p.t_x0 - w[0];
-            dw[nx - 1] = p.t_xl - w[nx - 1];
-            for ((d, exact), t) in dw[1..nx - 1].iter_mut().zip(w_next.iter()).zip(&w[1..nx - 1]) {
-                *d = exact - t;
-            }
-            norms = norms.max(MarchNorms::of_level(w, dw));
-            std::mem::swap(&mut w_prev, &mut w_next);
-        }
-        norms
+        affine_levels(self, p, v, dv)
     }
+}
+
+avx2_dispatch!(
+    fn affine_levels(map: &AffineLevelMap, p: &HeatParams, v: &[f64], dv: &mut [f64]) -> MarchNorms
+        => affine_levels_portable
+);
+
+/// One instance per padded width, so that a level is a fixed-size array the compiler keeps in
+/// vector registers.
+#[inline(always)]
+fn affine_levels_portable(
+    map: &AffineLevelMap,
+    p: &HeatParams,
+    v: &[f64],
+    dv: &mut [f64],
+) -> MarchNorms {
+    match map.padded {
+        4 => affine_levels_fixed::<4>(map, p, v, dv),
+        8 => affine_levels_fixed::<8>(map, p, v, dv),
+        12 => affine_levels_fixed::<12>(map, p, v, dv),
+        16 => affine_levels_fixed::<16>(map, p, v, dv),
+        20 => affine_levels_fixed::<20>(map, p, v, dv),
+        24 => affine_levels_fixed::<24>(map, p, v, dv),
+        28 => affine_levels_fixed::<28>(map, p, v, dv),
+        32 => affine_levels_fixed::<32>(map, p, v, dv),
+        other => unreachable!("padded width {other} exceeds MAX_INTERIOR"),
+    }
+}
+
+#[inline(always)]
+fn affine_levels_fixed<const P: usize>(
+    map: &AffineLevelMap,
+    p: &HeatParams,
+    v: &[f64],
+    dv: &mut [f64],
+) -> MarchNorms {
+    let (nx, m) = (p.nx(), map.interior);
+    let offset: &[f64; P] = map
+        .offset
+        .as_slice()
+        .try_into()
+        .expect("offset has P values");
+    let (columns, _) = map.matrix.as_chunks::<P>();
+    let mut w_prev = [0.0; P];
+    w_prev[..m].fill(p.t_t0);
+    let mut levels = v.chunks_exact(nx).zip(dv.chunks_exact_mut(nx));
+    let (v0, dv0) = levels.next().expect("nt >= 1");
+    first_level_direction(p, v0, dv0);
+    let mut norms = MarchLanes::default();
+    norms.fold_level(v0, dv0);
+    for (w, dw) in levels {
+        // w_next = c + sum_k M[:, k] w_prev[k], as whole-vector column axpys.
+        let mut w_next = *offset;
+        for (column, &wk) in columns.iter().zip(&w_prev[..m]) {
+            for (acc, mrk) in w_next.iter_mut().zip(column) {
+                *acc += mrk * wk;
+            }
+        }
+        dw[0] = p.t_x0 - w[0];
+        dw[nx - 1] = p.t_xl - w[nx - 1];
+        for ((d, exact), t) in dw[1..nx - 1].iter_mut().zip(&w_next).zip(&w[1..nx - 1]) {
+            *d = exact - t;
+        }
+        norms.fold_level(w, dw);
+        w_prev = w_next;
+    }
+    norms.norms()
 }

@@ -72,8 +72,8 @@ impl HeatParams {
 /// `k_{j+1/2} = 1 + beta ((u_j + u_{j+1})/2 - t_ref)`. For `beta = 0` (`LINEAR`),
 /// `L(u)_j = u_{j+1} - 2 u_j + u_{j-1}`, the users' formula.
 #[inline(always)]
-pub(crate) fn energy_balance<const LINEAR: bool>(p: &HeatParams, u: &[f64], w: &[f64]) -> f64 {
-    let lap = |s: &[f64]| {
+pub(crate) fn energy_balance<const LINEAR: bool>(p: &HeatParams, u: [f64; 3], w: [f64; 3]) -> f64 {
+    let lap = |s: [f64; 3]| {
         if LINEAR {
             s[2] - 2.0 * s[1] + s[0]
         } else {
@@ -97,7 +97,7 @@ pub(crate) struct EnergyStencil {
 /// `dL(s)_j / ds_{j-1..=j+1}` times `a`: with `g = beta/2`, `d+ = s_{j+1}-s_j`, `d- = s_j-s_{j-1}`:
 /// `[k- - g d-, g d+ - k+ - g d- - k-, k+ + g d+]`.
 #[inline(always)]
-fn flux_jacobian<const LINEAR: bool>(p: &HeatParams, s: &[f64]) -> [f64; 3] {
+fn flux_jacobian<const LINEAR: bool>(p: &HeatParams, s: [f64; 3]) -> [f64; 3] {
     if LINEAR {
         [p.a, -2.0 * p.a, p.a]
     } else {
@@ -115,7 +115,11 @@ fn flux_jacobian<const LINEAR: bool>(p: &HeatParams, s: &[f64]) -> [f64; 3] {
 }
 
 #[inline(always)]
-pub(crate) fn energy_stencil<const LINEAR: bool>(p: &HeatParams, u: &[f64], w: &[f64]) -> EnergyStencil {
+pub(crate) fn energy_stencil<const LINEAR: bool>(
+    p: &HeatParams,
+    u: [f64; 3],
+    w: [f64; 3],
+) -> EnergyStencil {
     let jw = flux_jacobian::<LINEAR>(p, w);
     let ju = flux_jacobian::<LINEAR>(p, u);
     let (th, om) = (p.theta, 1.0 - p.theta);
@@ -124,4 +128,22 @@ pub(crate) fn energy_stencil<const LINEAR: bool>(p: &HeatParams, u: &[f64], w: &
         new: [th * jw[0], th * jw[1] - p.inv_dt, th * jw[2]],
         old: [om * ju[0], om * ju[1] + p.inv_dt, om * ju[2]],
     }
+}
+
+/// The three-point neighbourhoods `(u[j-1..=j+1], w[j-1..=j+1])` of the interior points of two
+/// levels. Equal-length sub-slices let the compiler drop bounds checks and vectorise.
+#[inline(always)]
+pub(crate) fn level_stencils<'a>(
+    u: &'a [f64],
+    w: &'a [f64],
+) -> impl Iterator<Item = ([f64; 3], [f64; 3])> + 'a {
+    let n = u.len() - 2;
+    let (u_minus, u_mid, u_plus) = (&u[..n], &u[1..n + 1], &u[2..n + 2]);
+    let (w_minus, w_mid, w_plus) = (&w[..n], &w[1..n + 1], &w[2..n + 2]);
+    (0..n).map(move |j| {
+        (
+            [u_minus[j], u_mid[j], u_plus[j]],
+            [w_minus[j], w_mid[j], w_plus[j]],
+        )
+    })
 }

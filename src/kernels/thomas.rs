@@ -4,10 +4,21 @@
 /// (`lower[0]` and `upper[n-1]` are ignored). `scratch` (length n) receives the modified
 /// super-diagonal. Safe without pivoting for diagonally dominant systems, which every
 /// theta-scheme matrix here is (`|diag| = 1/dt + 2 theta a > |lower| + |upper|` when linear).
-pub fn thomas_solve(lower: &[f64], diag: &[f64], upper: &[f64], rhs: &[f64], x: &mut [f64], scratch: &mut [f64]) {
+pub fn thomas_solve(
+    lower: &[f64],
+    diag: &[f64],
+    upper: &[f64],
+    rhs: &[f64],
+    x: &mut [f64],
+    scratch: &mut [f64],
+) {
     let n = diag.len();
     assert!(
-        lower.len() == n && upper.len() == n && rhs.len() == n && x.len() == n && scratch.len() >= n,
+        lower.len() == n
+            && upper.len() == n
+            && rhs.len() == n
+            && x.len() == n
+            && scratch.len() >= n,
         "thomas_solve: all bands, rhs, x and scratch must have length n"
     );
     // Forward elimination: c'_k = u_k / (d_k - l_k c'_{k-1}), x'_k = (r_k - l_k x'_{k-1}) / (...).

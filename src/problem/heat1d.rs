@@ -161,7 +161,8 @@ impl Heat1D {
             context: format!("reading {}", path.display()),
             source,
         })?;
-        Heat1D::from_toml_str(&text).map_err(|e| HeatError::Config(format!("{}: {e}", path.display())))
+        Heat1D::from_toml_str(&text)
+            .map_err(|e| HeatError::Config(format!("{}: {e}", path.display())))
     }
 
     pub fn from_toml_str(text: &str) -> Result<Heat1D> {
@@ -187,26 +188,46 @@ impl Heat1D {
             }
         }
         if self.nt < 2 {
-            return Err(HeatError::invalid("nt", self.nt, "must be >= 2 (two time levels at least)"));
+            return Err(HeatError::invalid(
+                "nt",
+                self.nt,
+                "must be >= 2 (two time levels at least)",
+            ));
         }
         if self.nx < 3 {
-            return Err(HeatError::invalid("nx", self.nx, "must be >= 3 (one interior point at least)"));
+            return Err(HeatError::invalid(
+                "nx",
+                self.nx,
+                "must be >= 3 (one interior point at least)",
+            ));
         }
         // Row indices must fit the u32 index space of the GPU kernels too.
-        if self.nt.checked_mul(self.nx).is_none_or(|n| n > u32::MAX as usize) {
+        if self
+            .nt
+            .checked_mul(self.nx)
+            .is_none_or(|n| n > u32::MAX as usize)
+        {
             return Err(HeatError::invalid(
                 "nt*nx",
                 format!("{}*{}", self.nt, self.nx),
                 format!("must be <= {} unknowns", u32::MAX),
             ));
         }
-        for (name, value) in [("t_max", self.t_max), ("x_max", self.x_max), ("alpha", self.alpha)] {
+        for (name, value) in [
+            ("t_max", self.t_max),
+            ("x_max", self.x_max),
+            ("alpha", self.alpha),
+        ] {
             if value <= 0.0 {
                 return Err(HeatError::invalid(name, value, "must be > 0"));
             }
         }
         if !(0.0..=1.0).contains(&self.theta) {
-            return Err(HeatError::invalid("theta", self.theta, "must lie in [0, 1]"));
+            return Err(HeatError::invalid(
+                "theta",
+                self.theta,
+                "must lie in [0, 1]",
+            ));
         }
         let (t_lo, t_hi) = self.temperature_range();
         let alpha_min = self.alpha_at(t_lo).min(self.alpha_at(t_hi));
@@ -248,13 +269,24 @@ impl Heat1D {
         if v.len() != self.unknowns() {
             return Err(HeatError::InvalidInput {
                 name: name.to_string(),
-                reason: format!("has {} values, expected nt*nx = {}*{} = {}", v.len(), self.nt, self.nx, self.unknowns()),
+                reason: format!(
+                    "has {} values, expected nt*nx = {}*{} = {}",
+                    v.len(),
+                    self.nt,
+                    self.nx,
+                    self.unknowns()
+                ),
             });
         }
         if let Some(k) = v.iter().position(|x| !x.is_finite()) {
             return Err(HeatError::InvalidInput {
                 name: name.to_string(),
-                reason: format!("value {} at T[{}, {}] is not finite", v[k], k / self.nx, k % self.nx),
+                reason: format!(
+                    "value {} at T[{}, {}] is not finite",
+                    v[k],
+                    k / self.nx,
+                    k % self.nx
+                ),
             });
         }
         Ok(())
@@ -267,7 +299,11 @@ mod tests {
 
     #[test]
     fn layout_counts_every_row_once() {
-        let p = Heat1D { nt: 4, nx: 5, ..Heat1D::default() };
+        let p = Heat1D {
+            nt: 4,
+            nx: 5,
+            ..Heat1D::default()
+        };
         let l = p.layout();
         assert_eq!(l.energy(p.nt - 2, p.nx - 2) + 1, p.unknowns());
         assert_eq!(l.initial(1), 2 * p.nt);
