@@ -1,7 +1,11 @@
 //! GPU path: adapter selection, a counted device context, and WGSL kernels.
 
+mod error;
 pub mod grid;
 pub mod ledger;
+pub mod shader;
 
+pub use error::GpuError;
 pub use grid::{workgroup_grid, WORKGROUP_SIZE};
 pub use ledger::{Ledger, LedgerSnapshot};
+pub use shader::{shader_source, validate_wgsl, KERNELS};
