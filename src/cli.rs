@@ -268,7 +268,8 @@ fn solve_command(args: &SolveArgs) -> anyhow::Result<()> {
                 say!(out, "  iteration {k:2}: |F|_scaled = {r:.3e}{lambda}");
             }
         }
-        SolveReport::March(stats) => say!(out, 
+        SolveReport::March(stats) => say!(
+        out,
             "mode       march: {} steps, {} Newton iterations (max {} per step), max step residual {:.3e}",
             stats.steps, stats.newton_iterations, stats.max_iterations_per_step, stats.max_step_residual
         ),
@@ -284,7 +285,8 @@ fn solve_command(args: &SolveArgs) -> anyhow::Result<()> {
 
 fn print_problem(out: &mut String, p: &Heat1D, label: &ComputeLabel) {
     say!(out, "backend    {label}");
-    say!(out, 
+    say!(
+        out,
         "problem    nt = {}, nx = {} ({} unknowns), dt = {:.4e}, dx = {:.4e}, alpha = {}, beta = {}, theta = {}",
         p.nt,
         p.nx,

@@ -9,6 +9,7 @@ pub mod backend;
 pub mod cli;
 pub mod error;
 pub mod exact;
+pub mod gpu;
 pub mod kernels;
 pub mod march;
 pub mod newton;

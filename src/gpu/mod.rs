@@ -1,0 +1,13 @@
+//! GPU path: adapter selection, a counted device context, and WGSL kernels.
+
+mod context;
+mod error;
+pub mod grid;
+pub mod ledger;
+pub mod shader;
+
+pub use context::{list_adapters, AdapterRequest, AdapterSummary, GpuContext, READBACK_BYTES};
+pub use error::GpuError;
+pub use grid::{workgroup_grid, WORKGROUP_SIZE};
+pub use ledger::{Ledger, LedgerSnapshot};
+pub use shader::{shader_source, validate_wgsl, KERNELS};

@@ -1,0 +1,72 @@
+//! WGSL kernels: sources under `shaders/`, specialised to a [`Precision`] and checked by naga.
+//!
+//! Every kernel is written once against the type name `real`; [`shader_source`] prepends
+//! `alias real = f64;` or `alias real = f32;` (so naga/wgpu line numbers are one higher
+//! than in the file). naga 30 has no `enable f64;` directive: `f64` is a predeclared type,
+//! accepted when the validator has `Capabilities::FLOAT64`, which wgpu grants to devices
+//! created with `Features::SHADER_F64`.
+
+use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+use super::GpuError;
+use crate::precision::Precision;
+
+/// Every kernel as (name, WGSL source without the `real` alias). Add new kernels here:
+/// the unit tests validate each entry in both precisions.
+pub const KERNELS: &[(&str, &str)] = &[("copy_real", include_str!("../../shaders/copy_real.wgsl"))];
+
+/// The source of `kernel` with `real` bound to `precision`'s scalar type.
+pub fn shader_source(kernel: &str, precision: Precision) -> Result<String, GpuError> {
+    let (_, body) = KERNELS
+        .iter()
+        .find(|(name, _)| *name == kernel)
+        .ok_or_else(|| GpuError::UnknownKernel {
+            name: kernel.to_owned(),
+            known: KERNELS.iter().map(|(name, _)| *name).collect(),
+        })?;
+    Ok(format!("alias real = {};\n{body}", precision.wgsl_name()))
+}
+
+/// Parses and validates WGSL with naga, all capabilities (including FLOAT64) enabled.
+/// The error is naga's diagnostic, with source excerpts.
+pub fn validate_wgsl(source: &str) -> Result<(), String> {
+    let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
+    Validator::new(ValidationFlags::all(), Capabilities::all())
+        .validate(&module)
+        .map_err(|e| e.emit_to_string(source))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kernel_validates_in_both_precisions() {
+        for (name, _) in KERNELS {
+            for precision in [Precision::F64, Precision::F32] {
+                let source = shader_source(name, precision).unwrap();
+                if let Err(e) = validate_wgsl(&source) {
+                    panic!("kernel {name} ({precision}) fails naga validation:\n{e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn f64_needs_the_capability_not_a_directive() {
+        let source = shader_source("copy_real", Precision::F64).unwrap();
+        let module = naga::front::wgsl::parse_str(&source).unwrap();
+        let no_f64 = Capabilities::all() - Capabilities::FLOAT64;
+        assert!(Validator::new(ValidationFlags::all(), no_f64)
+            .validate(&module)
+            .is_err());
+        assert!(naga::front::wgsl::parse_str(&format!("enable f64;\n{source}")).is_err());
+    }
+
+    #[test]
+    fn unknown_kernel_is_an_error_listing_known_ones() {
+        let err = shader_source("nope", Precision::F32).unwrap_err();
+        assert!(err.to_string().contains("copy_real"), "{err}");
+    }
+}
