@@ -459,17 +459,16 @@ fn info_command(args: &InfoArgs) -> anyhow::Result<()> {
     let mut out = String::new();
     let threads = rayon::current_num_threads();
     let memory = crate::problem::memory::available_memory_bytes();
+    let adapters = crate::gpu::list_adapters();
     if args.json {
-        say!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({ "cpu_threads": threads, "available_memory_bytes": memory })
-            )?
-        );
+        let report = json!({ "cpu_threads": threads, "available_memory_bytes": memory, "adapters": adapters });
+        say!(out, "{}", serde_json::to_string_pretty(&report)?);
         return emit(&out);
     }
-    say!(out, "cpu        {threads} threads, f64");
+    say!(
+        out,
+        "cpu        {threads} threads, f64 (the reference backend; always available)"
+    );
     match memory {
         Some(bytes) => say!(
             out,
@@ -477,6 +476,30 @@ fn info_command(args: &InfoArgs) -> anyhow::Result<()> {
             bytes as f64 / (1u64 << 30) as f64
         ),
         None => say!(out, "memory     unknown"),
+    }
+    if adapters.is_empty() {
+        say!(
+            out,
+            "adapters   none: GPU commands fall back to the CPU (install mesa-vulkan-drivers for lavapipe)"
+        );
+    }
+    for a in &adapters {
+        say!(out, "adapter    {a}");
+        say!(
+            out,
+            "           shader_f64 {}, max buffer {} MiB, max storage binding {} MiB, workgroup <= {} invocations, {} workgroups per dimension",
+            a.shader_f64,
+            a.max_buffer_size >> 20,
+            a.max_storage_buffer_binding_size >> 20,
+            a.max_compute_invocations_per_workgroup,
+            a.max_compute_workgroups_per_dimension
+        );
+        if a.is_software {
+            say!(
+                out,
+                "           software adapter: timings say nothing about GPU speed"
+            );
+        }
     }
     emit(&out)
 }
