@@ -44,6 +44,10 @@ pub enum HeatError {
     #[error("time step {step}: {source}")]
     StepFailed { step: usize, source: Box<HeatError> },
 
+    /// A GPU failure: no adapter, a device limit, a validation or mapping error.
+    #[error("GPU: {0}")]
+    Gpu(#[from] crate::gpu::GpuError),
+
     #[error("configuration: {0}")]
     Config(String),
 

@@ -248,3 +248,85 @@ fn affine_map_gives_the_thomas_direction() {
         assert!((a.step - b.step).abs() < 1e-10 && a.iterate == b.iterate);
     }
 }
+
+mod device_layout_twins {
+    //! The CPU twins of the GPU kernels against the CPU's fused kernels.
+    use super::*;
+    use heatgpu::kernels::{
+        heat_jacobian, heat_residual_levels, levels_to_p1_order, max_abs_norm, thomas_march,
+        MarchCursor, NormParams, JACOBIAN_ROW,
+    };
+
+    #[test]
+    fn level_major_residual_is_a_permutation_of_the_p1_residual() {
+        for beta in [0.0, 0.03] {
+            let p = Heat1D {
+                nt: 37,
+                nx: 6,
+                beta,
+                theta: 0.5,
+                ..Heat1D::default()
+            };
+            let hp = HeatParams::new(&p);
+            let v = random_field(p.unknowns(), 3, 20.0, 70.0);
+            let (mut levels, mut reordered, mut direct) =
+                (vec![0.0; v.len()], vec![0.0; v.len()], vec![0.0; v.len()]);
+            heat_residual_levels(&hp, &v, &mut levels);
+            levels_to_p1_order(&hp, &levels, &mut reordered);
+            heat_residual(&hp, &v, &mut direct);
+            assert_eq!(reordered, direct);
+            // The scaled norm of the level-major residual is the P1 scaled norm.
+            let np = NormParams {
+                n: v.len() as u32,
+                nx: p.nx as u32,
+                partials: false,
+                scale: p.dt(),
+            };
+            assert_eq!(max_abs_norm(&np, &levels), heat_residual_norm(&hp, &v));
+        }
+        let mut with_nan = vec![1.0; 1000];
+        with_nan[700] = f64::NAN;
+        let np = NormParams {
+            n: 1000,
+            nx: 0,
+            partials: false,
+            scale: 1.0,
+        };
+        assert!(max_abs_norm(&np, &with_nan).is_nan());
+    }
+
+    /// Chunked assembly + march (the GPU's split) gives the fused march's direction.
+    #[test]
+    fn chunked_jacobian_and_thomas_march_give_the_fused_direction() {
+        for (beta, chunk) in [(0.0, 7), (0.04, 1), (0.04, 64), (0.0, 1000)] {
+            let p = Heat1D {
+                nt: 100,
+                nx: 9,
+                beta,
+                theta: 1.0,
+                t_max: 1.0,
+                ..Heat1D::default()
+            };
+            let hp = HeatParams::new(&p);
+            let v = random_field(p.unknowns(), 9, 25.0, 60.0);
+            let mut fused = vec![0.0; v.len()];
+            newton_march(&hp, &v, &mut fused, &mut vec![0.0; p.nx]);
+            let mut split = vec![0.0; v.len()];
+            let mut jac = vec![0.0; chunk * p.nx * JACOBIAN_ROW];
+            let mut c_prime = vec![0.0; p.nx];
+            let mut cursor = MarchCursor {
+                level0: 0,
+                levels: chunk as u32,
+            };
+            while (cursor.level0 as usize) < p.nt {
+                heat_jacobian(&hp, &v, &cursor, &mut jac);
+                thomas_march(&hp, &jac, &mut cursor, &mut split, &mut c_prime);
+            }
+            let err = fused
+                .iter()
+                .zip(&split)
+                .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+            assert!(err < 1e-10, "beta={beta} chunk={chunk}: {err}");
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! solves, so the Newton driver and the time march are written once.
 
 pub mod cpu;
+pub mod gpu;
 
 use serde::Serialize;
 

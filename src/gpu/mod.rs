@@ -3,6 +3,7 @@
 mod context;
 mod error;
 pub mod grid;
+pub mod layout;
 pub mod ledger;
 pub mod shader;
 

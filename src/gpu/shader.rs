@@ -1,8 +1,10 @@
 //! WGSL kernels: sources under `shaders/`, specialised to a [`Precision`] and checked by naga.
 //!
 //! Every kernel is written once against the type name `real`; [`shader_source`] prepends
-//! `alias real = f64;` or `alias real = f32;` (so naga/wgpu line numbers are one higher
-//! than in the file). naga 30 has no `enable f64;` directive: `f64` is a predeclared type,
+//! `alias real = f64;` or `alias real = f32;` and `REAL_MAX`, the largest finite value (so
+//! naga/wgpu line numbers are two higher than in the file). Heat kernels also start with the
+//! shared `heat_params.wgsl` (and `heat_levels.wgsl` if they read the iterate): WGSL has no
+//! includes, so the table concatenates the files. naga 30 has no `enable f64;` directive: `f64` is a predeclared type,
 //! accepted when the validator has `Capabilities::FLOAT64`, which wgpu grants to devices
 //! created with `Features::SHADER_F64`.
 
@@ -13,7 +15,40 @@ use crate::precision::Precision;
 
 /// Every kernel as (name, WGSL source without the `real` alias). Add new kernels here:
 /// the unit tests validate each entry in both precisions.
-pub const KERNELS: &[(&str, &str)] = &[("copy_real", include_str!("../../shaders/copy_real.wgsl"))];
+pub const KERNELS: &[(&str, &str)] = &[
+    ("copy_real", include_str!("../../shaders/copy_real.wgsl")),
+    (
+        "heat_residual_levels",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/heat_levels.wgsl"),
+            include_str!("../../shaders/heat_residual_levels.wgsl")
+        ),
+    ),
+    (
+        "heat_jacobian",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/heat_levels.wgsl"),
+            include_str!("../../shaders/heat_jacobian.wgsl")
+        ),
+    ),
+    (
+        "thomas_march",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/thomas_march.wgsl")
+        ),
+    ),
+    (
+        "newton_update",
+        include_str!("../../shaders/newton_update.wgsl"),
+    ),
+    (
+        "max_abs_reduce",
+        include_str!("../../shaders/max_abs_reduce.wgsl"),
+    ),
+];
 
 /// The source of `kernel` with `real` bound to `precision`'s scalar type.
 pub fn shader_source(kernel: &str, precision: Precision) -> Result<String, GpuError> {
@@ -24,7 +59,14 @@ pub fn shader_source(kernel: &str, precision: Precision) -> Result<String, GpuEr
             name: kernel.to_owned(),
             known: KERNELS.iter().map(|(name, _)| *name).collect(),
         })?;
-    Ok(format!("alias real = {};\n{body}", precision.wgsl_name()))
+    let real_max = match precision {
+        Precision::F64 => "1.7976931348623157e308",
+        Precision::F32 => "3.40282347e38",
+    };
+    Ok(format!(
+        "alias real = {};\nconst REAL_MAX: real = {real_max};\n{body}",
+        precision.wgsl_name()
+    ))
 }
 
 /// Parses and validates WGSL with naga, all capabilities (including FLOAT64) enabled.

@@ -1,17 +1,32 @@
 //! CPU twins of the WGSL kernels: for each `shaders/NAME.wgsl` a function `NAME` with the same
 //! argument order and semantics, in f64. They are the reference the GPU path is checked against
 //! and the fallback when no adapter exists. None of them allocates.
+//!
+//! The GPU path keeps residuals in a level-major layout (`heat_residual_levels`) and splits the
+//! Newton direction into a parallel Jacobian assembly (`heat_jacobian`) and a sequential march
+//! (`thomas_march`) over chunks of levels; the CPU's fused `newton_march` computes the same
+//! direction in one pass, and tests check the two against each other.
 
 mod dispatch;
+pub mod heat_jacobian;
 pub mod heat_residual;
+pub mod heat_residual_levels;
 pub mod max_abs;
+pub mod max_abs_reduce;
 pub mod newton_march;
 pub mod newton_trial;
+pub mod newton_update;
 pub mod params;
 pub mod thomas;
+pub mod thomas_march;
 
+pub use heat_jacobian::{heat_jacobian, MarchCursor, JACOBIAN_ROW};
 pub use heat_residual::{heat_residual, heat_residual_norm, heat_residual_par};
+pub use heat_residual_levels::{heat_residual_levels, levels_to_p1_order};
+pub use max_abs_reduce::{max_abs_norm, max_abs_reduce, NormParams, REDUCE_WIDTH};
 pub use newton_march::{newton_march, AffineLevelMap, MarchNorms};
 pub use newton_trial::newton_trial;
+pub use newton_update::{newton_update, UpdateParams};
 pub use params::HeatParams;
 pub use thomas::thomas_solve;
+pub use thomas_march::thomas_march;

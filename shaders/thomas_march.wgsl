@@ -1,0 +1,48 @@
+// One Newton direction step over a chunk of levels: for i in [cursor[0], cursor[0] + cursor[1]),
+// solve A_i dv[i] = -F_i - B_i dv[i-1] (tridiagonal, Thomas) from the rows heat_jacobian
+// assembled, then advance cursor[0]. Levels depend on each other: a single invocation marches.
+// Bytes per unknown: reads the 7-real row from the cached scratch, writes dv once and reads
+// dv[i-1] (cached): 8 B from memory in f64.
+
+@group(0) @binding(1) var<storage, read> jac: array<real>;
+@group(0) @binding(2) var<storage, read_write> cursor: array<u32>;
+@group(0) @binding(3) var<storage, read_write> dv: array<real>;
+@group(0) @binding(4) var<storage, read_write> c_prime: array<real>;
+
+@compute @workgroup_size(1)
+fn thomas_march() {
+    let nx = params.nx;
+    let level0 = cursor[0];
+    let end = min(level0 + cursor[1], params.nt);
+    for (var i = level0; i < end; i++) {
+        let base = (i - level0) * nx;
+        let k = i * nx;
+        var c_prev: real = 0.0;
+        var d_prev: real = 0.0;
+        for (var j = 0u; j < nx; j++) {
+            let row = (base + j) * 7u;
+            var b_dot: real = 0.0;
+            if (i > 0u) {
+                let p = k - nx + j;
+                b_dot = jac[row + 4u] * dv[p];
+                if (j > 0u) {
+                    b_dot += jac[row + 3u] * dv[p - 1u];
+                }
+                if (j < nx - 1u) {
+                    b_dot += jac[row + 5u] * dv[p + 1u];
+                }
+            }
+            let rhs = -jac[row + 6u] - b_dot;
+            let lower = jac[row];
+            let inv_pivot = 1.0 / (jac[row + 1u] - lower * c_prev);
+            c_prev = jac[row + 2u] * inv_pivot;
+            d_prev = (rhs - lower * d_prev) * inv_pivot;
+            c_prime[j] = c_prev;
+            dv[k + j] = d_prev;
+        }
+        for (var j = nx - 1u; j > 0u; j--) {
+            dv[k + j - 1u] -= c_prime[j - 1u] * dv[k + j];
+        }
+    }
+    cursor[0] = end;
+}

@@ -1,0 +1,252 @@
+//! The GPU session against the CPU reference, on whatever adapter exists (lavapipe in CI).
+//! Without an adapter these tests print a notice and pass, unless HEATGPU_REQUIRE_ADAPTER=1.
+
+use heatgpu::backend::cpu::CpuSpaceTime;
+use heatgpu::backend::gpu::GpuHeatSession;
+use heatgpu::gpu::{AdapterRequest, GpuContext};
+use heatgpu::kernels::{heat_residual, newton_march, newton_trial, HeatParams};
+use heatgpu::newton::{newton_solve, NewtonOptions, NewtonSystem};
+use heatgpu::precision::Precision;
+use heatgpu::Heat1D;
+
+fn context(precision: Precision) -> Option<GpuContext> {
+    GpuContext::for_tests_with(&AdapterRequest::from_env(), Some(precision))
+}
+
+fn random_field(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            lo + (hi - lo) * (z >> 11) as f64 / (1u64 << 53) as f64
+        })
+        .collect()
+}
+
+/// max |a - b| / max |b|.
+fn relative_error(a: &[f64], b: &[f64]) -> f64 {
+    let scale = b
+        .iter()
+        .fold(0.0_f64, |m, x| m.max(x.abs()))
+        .max(f64::MIN_POSITIVE);
+    a.iter()
+        .zip(b)
+        .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()))
+        / scale
+}
+
+fn seed_from_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+/// Residual, direction and trial norm on fresh random fields: f64 parity to 1e-12.
+#[test]
+fn kernels_match_the_cpu_twins_in_f64() {
+    let Some(mut ctx) = context(Precision::F64) else {
+        return;
+    };
+    let seed = seed_from_clock();
+    let cases = [
+        (300, 11, 0.0, 0.0),
+        (2000, 11, 0.02, 1.0),
+        (257, 5, 0.02, 1.0),
+        (50, 300, 0.01, 0.5),
+        (2, 3, 0.0, 1.0),
+    ];
+    for (nt, nx, beta, theta) in cases {
+        let p = Heat1D {
+            nt,
+            nx,
+            beta,
+            theta,
+            t_max: 1.0,
+            ..Heat1D::default()
+        };
+        let hp = HeatParams::new(&p);
+        let v = random_field(p.unknowns(), seed ^ nt as u64, 25.0, 60.0);
+        let mut session = GpuHeatSession::new(ctx, &p, &v).unwrap();
+        let case = format!("nt={nt} nx={nx} beta={beta} theta={theta} seed={seed}");
+
+        let (mut gpu_r, mut cpu_r) = (vec![0.0; v.len()], vec![0.0; v.len()]);
+        session.residual_into(&mut gpu_r).unwrap();
+        heat_residual(&hp, &v, &mut cpu_r);
+        // Energy rows are differences of terms ~ |T| / dt: compare relative to the largest term.
+        let err = relative_error(&gpu_r, &cpu_r);
+        assert!(err <= 1e-12, "{case}: residual relative error {err:e}");
+
+        let norms = session.newton_direction().unwrap();
+        let mut cpu_dv = vec![0.0; v.len()];
+        let cpu_norms = newton_march(&hp, &v, &mut cpu_dv, &mut vec![0.0; nx]);
+        let err = relative_error(&session.direction().unwrap(), &cpu_dv);
+        assert!(err <= 1e-12, "{case}: direction relative error {err:e}");
+        assert!(
+            (norms.step - cpu_norms.step).abs() <= 1e-12 * cpu_norms.step,
+            "{case}"
+        );
+        assert_eq!(norms.iterate, cpu_norms.iterate, "{case}");
+
+        let gpu_trial = session.trial_residual_norm(0.5).unwrap();
+        let cpu_trial = newton_trial(&hp, &v, &cpu_dv, 0.5, &mut vec![0.0; v.len()]);
+        assert!(
+            (gpu_trial - cpu_trial).abs() <= 1e-10 * cpu_trial.max(1e-3),
+            "{case}: {gpu_trial} vs {cpu_trial}"
+        );
+        ctx = session.into_context();
+    }
+}
+
+/// The users' problem (scaled down in nt for a software adapter) solved on both backends.
+#[test]
+fn newton_solution_matches_the_cpu_in_f64() {
+    let Some(mut ctx) = context(Precision::F64) else {
+        return;
+    };
+    for (theta, beta) in [(0.0, 0.0), (1.0, 0.0), (1.0, 0.05), (0.5, 0.05)] {
+        let p = Heat1D {
+            nt: 20_001,
+            theta,
+            beta,
+            ..Heat1D::default()
+        };
+        let opts = NewtonOptions::default();
+        let mut cpu = CpuSpaceTime::new(&p, p.initial_guess()).unwrap();
+        let (_, cpu_stats) = newton_solve(&mut cpu, &opts).unwrap();
+        let mut gpu = GpuHeatSession::new(ctx, &p, &p.initial_guess()).unwrap();
+        let (_, gpu_stats) = newton_solve(&mut gpu, &opts).unwrap();
+        assert_eq!(
+            gpu_stats.iterations, cpu_stats.iterations,
+            "theta={theta} beta={beta}"
+        );
+        let err = relative_error(&gpu.solution().unwrap(), cpu.solution());
+        assert!(
+            err <= 1e-12,
+            "theta={theta} beta={beta}: solution relative error {err:e}"
+        );
+        assert_eq!(gpu.label().precision, Precision::F64);
+        ctx = gpu.into_context();
+    }
+}
+
+/// f32: the march accumulates rounding of eps_f32 |T| per level, damped by diffusion. For
+/// these problems we require 2e-4 relative (|T| = 60: 0.012 K), about 1700 eps_f32.
+#[test]
+fn newton_solution_in_f32_is_within_the_stated_bound() {
+    let Some(ctx) = context(Precision::F32) else {
+        return;
+    };
+    let p = Heat1D {
+        nt: 2001,
+        theta: 1.0,
+        beta: 0.02,
+        t_max: 5.0,
+        ..Heat1D::default()
+    };
+    let mut cpu = CpuSpaceTime::new(&p, p.initial_guess()).unwrap();
+    newton_solve(&mut cpu, &NewtonOptions::default()).unwrap();
+    let mut gpu = GpuHeatSession::new(ctx, &p, &p.initial_guess()).unwrap();
+    // f32 rounding floor of the scaled residual: ~32 eps_f32 |T|.
+    let opts = NewtonOptions {
+        atol: 32.0 * f32::EPSILON as f64 * 60.0,
+        ..NewtonOptions::default()
+    };
+    newton_solve(&mut gpu, &opts).unwrap();
+    let err = relative_error(&gpu.solution().unwrap(), cpu.solution());
+    eprintln!("f32 solution relative error against the f64 CPU solution: {err:e}");
+    assert!(err <= 2e-4, "f32 solution relative error {err:e}");
+    assert_eq!(gpu.label().precision, Precision::F32);
+}
+
+/// After warm-up, Newton creates no buffer and downloads only scalars; a direction over all
+/// levels is one submit of the work (plus one for the scalar read-back).
+#[test]
+fn newton_iterations_allocate_nothing_and_read_back_only_scalars() {
+    let Some(ctx) = context(Precision::F64) else {
+        return;
+    };
+    let p = Heat1D {
+        nt: 60_001,
+        theta: 1.0,
+        beta: 0.02,
+        ..Heat1D::default()
+    };
+    let mut gpu = GpuHeatSession::new(ctx, &p, &p.initial_guess()).unwrap();
+    let (chunk_levels, chunks) = gpu.march_chunks();
+    assert!(
+        chunks >= 2,
+        "the test must cross chunk borders ({chunk_levels} levels per chunk)"
+    );
+    let real = 8;
+
+    let before = gpu.ledger();
+    gpu.residual_norm().unwrap();
+    let d = gpu.ledger().since(&before);
+    assert_eq!(
+        (d.buffers_created, d.bytes_downloaded, d.submits),
+        (0, real, 2),
+        "{d:?}"
+    );
+
+    let before = gpu.ledger();
+    gpu.newton_direction().unwrap();
+    let d = gpu.ledger().since(&before);
+    assert_eq!(
+        (d.buffers_created, d.bytes_uploaded, d.bytes_downloaded),
+        (0, 0, 3 * real),
+        "{d:?}"
+    );
+    // One submit of work, one for the read-back; every chunk's assembly and march in it.
+    assert_eq!(d.submits, 2, "{d:?}");
+    assert!(d.dispatches >= 2 * chunks as u64, "{d:?}");
+
+    let before = gpu.ledger();
+    let (_, stats) = newton_solve(&mut gpu, &NewtonOptions::default()).unwrap();
+    let d = gpu.ledger().since(&before);
+    assert_eq!(d.buffers_created, 0, "{d:?}");
+    assert_eq!(d.bind_groups_created + d.pipelines_created, 0, "{d:?}");
+    let readbacks = (stats.residual_evaluations + stats.direction_solves) as u64;
+    assert!(d.bytes_downloaded <= 3 * real * readbacks, "{d:?}");
+    // Only the line-search lambda goes up: one small struct per trial.
+    assert!(
+        d.bytes_uploaded <= 16 * stats.residual_evaluations as u64,
+        "{d:?}"
+    );
+
+    // The solution handed back is a fresh host array: solving again does not change it.
+    let first = gpu.solution().unwrap();
+    gpu.set_iterate(&p.initial_guess(), &p).unwrap();
+    newton_solve(&mut gpu, &NewtonOptions::default()).unwrap();
+    assert_eq!(first.len(), p.unknowns());
+    assert_eq!(first, gpu.solution().unwrap());
+}
+
+#[test]
+fn too_large_arrays_are_refused_with_the_limit() {
+    let request = AdapterRequest {
+        max_storage_binding_bytes: Some(1 << 20),
+        ..AdapterRequest::from_env()
+    };
+    let Some(ctx) = GpuContext::for_tests_with(&request, Some(Precision::F64)) else {
+        return;
+    };
+    let p = Heat1D {
+        nt: 20_000,
+        ..Heat1D::default()
+    };
+    let err = GpuHeatSession::new(ctx, &p, &p.initial_guess())
+        .err()
+        .expect("over the binding limit")
+        .to_string();
+    assert!(
+        err.contains("1760000")
+            && err.contains("1048576")
+            && err.contains("max_storage_buffer_binding_size"),
+        "{err}"
+    );
+}
