@@ -10,11 +10,13 @@ use ndarray::{Array1, Array2};
 use ndarray_npy::{read_npy, write_npy};
 use serde_json::json;
 
+use crate::backend::gpu::GpuHeatSession;
 use crate::backend::ComputeLabel;
 use crate::kernels::{heat_residual_par, HeatParams};
 use crate::newton::NewtonOptions;
+use crate::precision::Precision;
 use crate::problem::Heat1D;
-use crate::solve::{solve_cpu, Mode, SolveOptions, SolveReport};
+use crate::solve::{solve, Backend, Compute, Mode, SolveOptions, SolveReport};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -99,10 +101,34 @@ impl ProblemArgs {
     }
 }
 
+/// Where to compute.
+#[derive(Args, Debug, Clone)]
+pub struct ComputeArgs {
+    /// auto: a hardware GPU if there is one, else the CPU (with a notice).
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    /// GPU precision; default f64 where the adapter has SHADER_F64, else f32. The CPU is f64.
+    #[arg(long, value_enum)]
+    pub precision: Option<Precision>,
+}
+
+impl ComputeArgs {
+    /// The chosen backend; a fallback notice goes to stderr as one line.
+    fn select(&self, mode: Mode) -> anyhow::Result<Compute> {
+        let (compute, notice) = Compute::select(self.backend, self.precision, mode)?;
+        if let Some(notice) = notice {
+            eprintln!("note: {notice}");
+        }
+        Ok(compute)
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct SolveArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
+    #[command(flatten)]
+    pub compute: ComputeArgs,
     #[arg(long, value_enum, default_value_t = Mode::AllAtOnce)]
     pub mode: Mode,
     /// Keep every k-th time level (and the last) in the output.
@@ -130,6 +156,8 @@ pub struct SolveArgs {
 pub struct ResidualArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
+    #[command(flatten)]
+    pub compute: ComputeArgs,
     /// Field to evaluate: (nt, nx) or flat nt*nx f64 .npy; nt and nx follow a 2-D array's shape.
     #[arg(long, value_name = "FILE.npy")]
     pub input: Option<PathBuf>,
@@ -232,9 +260,10 @@ fn solve_command(args: &SolveArgs) -> anyhow::Result<()> {
         Mode::AllAtOnce => "Newton iterations",
         Mode::March => "steps",
     };
+    let compute = args.compute.select(args.mode)?;
     let mut progress = DelayedProgress::new(unit);
     let start = Instant::now();
-    let solution = solve_cpu(&problem, &options, None, &mut |done, total| {
+    let solution = solve(&problem, &options, compute, None, &mut |done, total| {
         progress.update(done, total)
     })?;
     let elapsed = start.elapsed();
@@ -334,6 +363,18 @@ fn block_norms(r: &[f64]) -> serde_json::Value {
 /// Residual evaluations timed by `heatgpu residual` (the median is reported).
 const RESIDUAL_REPEATS: usize = 5;
 
+/// Median wall time of `RESIDUAL_REPEATS` runs of `f` (the first run faults pages in too).
+fn median_time(mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
+    let mut times = Vec::with_capacity(RESIDUAL_REPEATS);
+    for _ in 0..RESIDUAL_REPEATS {
+        let start = Instant::now();
+        f()?;
+        times.push(start.elapsed());
+    }
+    times.sort_unstable();
+    Ok(times[RESIDUAL_REPEATS / 2])
+}
+
 fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
     let mut out = String::new();
     let mut problem = args.problem.problem()?;
@@ -348,17 +389,30 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
     problem.check_field("input", &v)?;
     let layout = problem.layout();
     let mut r = vec![0.0; problem.unknowns()];
-    let params = HeatParams::new(&problem);
-    // Median of a few evaluations into the preallocated buffer (the first one faults pages in).
-    let mut times: Vec<Duration> = (0..RESIDUAL_REPEATS)
-        .map(|_| {
-            let start = Instant::now();
-            heat_residual_par(&params, &v, &mut r);
-            start.elapsed()
-        })
-        .collect();
-    times.sort_unstable();
-    let elapsed = times[RESIDUAL_REPEATS / 2];
+    let (label, how, elapsed) = match args.compute.select(Mode::AllAtOnce)? {
+        Compute::Cpu => {
+            let params = HeatParams::new(&problem);
+            let elapsed = median_time(|| {
+                heat_residual_par(&params, &v, &mut r);
+                Ok(())
+            })?;
+            let threads = rayon::current_num_threads();
+            (
+                ComputeLabel::cpu(),
+                format!("preallocated output, {threads} threads"),
+                elapsed,
+            )
+        }
+        Compute::Gpu(ctx) => {
+            let mut session = GpuHeatSession::new(*ctx, &problem, &v)?;
+            let elapsed = median_time(|| Ok(session.residual_into(&mut r)?))?;
+            (
+                session.label(),
+                "end to end: dispatch, download, reorder".to_string(),
+                elapsed,
+            )
+        }
+    };
 
     let energy = &r[layout.energy_start()..];
     let blocks = json!({
@@ -395,8 +449,9 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
     if args.json {
         let summary = json!({
             "problem": problem,
-            "label": ComputeLabel::cpu(),
+            "label": label,
             "residual_ms": elapsed.as_secs_f64() * 1e3,
+            "timing": how,
             "blocks": blocks,
             "per_time": per_time,
             "worst_level": worst,
@@ -404,13 +459,12 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
         say!(out, "{}", serde_json::to_string_pretty(&summary)?);
         return emit(&out);
     }
-    print_problem(&mut out, &problem, &ComputeLabel::cpu());
+    print_problem(&mut out, &problem, &label);
     say!(
         out,
-        "residual   {:.2} ms for {} rows (median of {RESIDUAL_REPEATS}, preallocated output, {} threads)",
+        "residual   {:.2} ms for {} rows (median of {RESIDUAL_REPEATS}, {how})",
         elapsed.as_secs_f64() * 1e3,
-        r.len(),
-        rayon::current_num_threads()
+        r.len()
     );
     say!(
         out,

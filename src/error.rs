@@ -45,7 +45,7 @@ pub enum HeatError {
     StepFailed { step: usize, source: Box<HeatError> },
 
     /// A GPU failure: no adapter, a device limit, a validation or mapping error.
-    #[error("GPU: {0}")]
+    #[error(transparent)]
     Gpu(#[from] crate::gpu::GpuError),
 
     #[error("configuration: {0}")]

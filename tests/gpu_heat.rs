@@ -134,8 +134,8 @@ fn newton_solution_matches_the_cpu_in_f64() {
     }
 }
 
-/// f32: the march accumulates rounding of eps_f32 |T| per level, damped by diffusion. For
-/// these problems we require 2e-4 relative (|T| = 60: 0.012 K), about 1700 eps_f32.
+/// f32: the march accumulates rounding of eps_f32 |T| per level, damped by diffusion (measured
+/// 5.8e-6 relative on lavapipe). We require 5e-5 relative (|T| = 60: 3 mK), about 420 eps_f32.
 #[test]
 fn newton_solution_in_f32_is_within_the_stated_bound() {
     let Some(ctx) = context(Precision::F32) else {
@@ -159,7 +159,7 @@ fn newton_solution_in_f32_is_within_the_stated_bound() {
     newton_solve(&mut gpu, &opts).unwrap();
     let err = relative_error(&gpu.solution().unwrap(), cpu.solution());
     eprintln!("f32 solution relative error against the f64 CPU solution: {err:e}");
-    assert!(err <= 2e-4, "f32 solution relative error {err:e}");
+    assert!(err <= 5e-5, "f32 solution relative error {err:e}");
     assert_eq!(gpu.label().precision, Precision::F32);
 }
 

@@ -53,13 +53,13 @@ pub fn levels_to_p1_order(p: &HeatParams, levels: &[f64], r: &mut [f64]) {
     for (i, level) in levels.chunks_exact(nx).enumerate() {
         r[layout.boundary_x0(i)] = level[0];
         r[layout.boundary_xl(i)] = level[nx - 1];
-        for j in 1..nx - 1 {
+        for (j, &value) in level.iter().enumerate().take(nx - 1).skip(1) {
             let row = if i == 0 {
                 layout.initial(j)
             } else {
                 layout.energy(i - 1, j)
             };
-            r[row] = level[j];
+            r[row] = value;
         }
     }
 }
