@@ -6,21 +6,30 @@
 // src/kernels/heat_residual_levels.rs maps it to the users' (P1) order.
 
 @group(0) @binding(1) var<storage, read> v: array<real>;
+@group(0) @binding(2) var<storage, read> v_prev: array<real>;
+@group(0) @binding(3) var<storage, read> segment: Segment;
+
+// T[i, j] for a level i of this segment or the one before it (the halo).
+fn v_at(i: u32, j: u32) -> real {
+    let nx = params.nx;
+    if (i >= segment.level0) {
+        return v[(i - segment.level0) * nx + j];
+    }
+    return v_prev[(segment.prev_levels - 1u) * nx + j];
+}
 
 fn level_residual(i: u32, j: u32) -> real {
-    let nx = params.nx;
-    let k = i * nx + j;
+    let here = v_at(i, j);
     if (j == 0u) {
-        return v[k] - params.t_x0;
+        return here - params.t_x0;
     }
-    if (j == nx - 1u) {
-        return v[k] - params.t_xl;
+    if (j == params.nx - 1u) {
+        return here - params.t_xl;
     }
     if (i == 0u) {
-        return v[k] - params.t_t0;
+        return here - params.t_t0;
     }
-    let o = k - nx;
-    return energy_balance(v[o - 1u], v[o], v[o + 1u], v[k - 1u], v[k], v[k + 1u]);
+    return energy_balance(v_at(i - 1u, j - 1u), v_at(i - 1u, j), v_at(i - 1u, j + 1u), v_at(i, j - 1u), here, v_at(i, j + 1u));
 }
 
 // One index from a 2-D grid of 256-wide workgroups (src/gpu/grid.rs).

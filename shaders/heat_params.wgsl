@@ -46,3 +46,12 @@ fn energy_balance(u0: real, u1: real, u2: real, w0: real, w1: real, w2: real) ->
     return params.a * (params.theta * flux_laplacian(w0, w1, w2) + (1.0 - params.theta) * flux_laplacian(u0, u1, u2))
         - (w1 - u1) * params.inv_dt;
 }
+
+// The levels one dispatch works on. Arrays larger than one binding are split into segments of
+// whole levels; a kernel binds its segment and the previous one, whose last level is the halo.
+struct Segment {
+    level0: u32,
+    levels: u32,
+    // Levels of the previous segment (0 for the first).
+    prev_levels: u32,
+}

@@ -9,6 +9,10 @@ struct NormParams {
     nx: u32,
     // 1 when x holds the partials of an earlier pass (already scaled, -1 = non-finite).
     partials: u32,
+    // Global index of x[0] (x may be one segment of a longer array).
+    first: u32,
+    // Where this pass's partials start in `partials`.
+    offset: u32,
     scale: real,
 }
 
@@ -39,8 +43,9 @@ fn max_abs_reduce(
     } else if (i < params.n) {
         m = abs(x[i]);
         if (params.nx > 0u) {
-            let j = i % params.nx;
-            if (i >= params.nx && j != 0u && j != params.nx - 1u) {
+            let g = params.first + i;
+            let j = g % params.nx;
+            if (g >= params.nx && j != 0u && j != params.nx - 1u) {
                 m = m * params.scale;
             }
         }
@@ -57,6 +62,6 @@ fn max_abs_reduce(
         workgroupBarrier();
     }
     if (lid == 0u) {
-        partials[wid.x + wid.y * nwg.x] = best[0];
+        partials[params.offset + wid.x + wid.y * nwg.x] = best[0];
     }
 }

@@ -1,35 +1,45 @@
-// One Newton direction step over a chunk of levels: for i in [cursor[0], cursor[0] + cursor[1]),
-// solve A_i dv[i] = -F_i - B_i dv[i-1] (tridiagonal, Thomas) from the rows heat_jacobian
-// assembled, then advance cursor[0]. Levels depend on each other: a single invocation marches.
-// Bytes per unknown: reads the 7-real row from the cached scratch, writes dv once and reads
-// dv[i-1] (cached): 8 B from memory in f64.
+// One Newton direction step over a chunk of levels: for i in [cursor[0], cursor[0] + cursor[1])
+// (clipped to the segment), solve A_i dv[i] = -F_i - B_i dv[i-1] (tridiagonal, Thomas) from the
+// rows heat_jacobian assembled, then advance cursor[0]. Levels depend on each other: a single
+// invocation marches. Bytes per unknown: reads the 7-real row from the cached scratch, writes
+// dv once and reads dv[i-1] (cached): 8 B from memory in f64.
 
 @group(0) @binding(1) var<storage, read> jac: array<real>;
 @group(0) @binding(2) var<storage, read_write> cursor: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dv: array<real>;
-@group(0) @binding(4) var<storage, read_write> c_prime: array<real>;
+@group(0) @binding(4) var<storage, read> dv_prev: array<real>;
+@group(0) @binding(5) var<storage, read_write> c_prime: array<real>;
+@group(0) @binding(6) var<storage, read> segment: Segment;
+
+// dv of level i - 1 at point j: in this segment, or the last level of the previous one.
+fn previous_level(i: u32, j: u32) -> real {
+    let nx = params.nx;
+    if (i > segment.level0) {
+        return dv[(i - 1u - segment.level0) * nx + j];
+    }
+    return dv_prev[(segment.prev_levels - 1u) * nx + j];
+}
 
 @compute @workgroup_size(1)
 fn thomas_march() {
     let nx = params.nx;
     let level0 = cursor[0];
-    let end = min(level0 + cursor[1], params.nt);
+    let end = min(level0 + cursor[1], segment.level0 + segment.levels);
     for (var i = level0; i < end; i++) {
         let base = (i - level0) * nx;
-        let k = i * nx;
+        let k = (i - segment.level0) * nx;
         var c_prev: real = 0.0;
         var d_prev: real = 0.0;
         for (var j = 0u; j < nx; j++) {
             let row = (base + j) * 7u;
             var b_dot: real = 0.0;
             if (i > 0u) {
-                let p = k - nx + j;
-                b_dot = jac[row + 4u] * dv[p];
+                b_dot = jac[row + 4u] * previous_level(i, j);
                 if (j > 0u) {
-                    b_dot += jac[row + 3u] * dv[p - 1u];
+                    b_dot += jac[row + 3u] * previous_level(i, j - 1u);
                 }
                 if (j < nx - 1u) {
-                    b_dot += jac[row + 5u] * dv[p + 1u];
+                    b_dot += jac[row + 5u] * previous_level(i, j + 1u);
                 }
             }
             let rhs = -jac[row + 6u] - b_dot;

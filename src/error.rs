@@ -44,6 +44,17 @@ pub enum HeatError {
     #[error("time step {step}: {source}")]
     StepFailed { step: usize, source: Box<HeatError> },
 
+    /// The device could not hold a session's buffers (wgpu reports no free-memory figure).
+    #[error(
+        "the GPU session needs {needed_mib:.1} MiB of device buffers on {adapter}, which could not be \
+         allocated ({reason}); use a smaller grid, --precision f32 or --backend cpu"
+    )]
+    GpuOutOfMemory {
+        adapter: String,
+        needed_mib: f64,
+        reason: String,
+    },
+
     /// A GPU failure: no adapter, a device limit, a validation or mapping error.
     #[error(transparent)]
     Gpu(#[from] crate::gpu::GpuError),

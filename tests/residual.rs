@@ -250,16 +250,40 @@ fn affine_map_gives_the_thomas_direction() {
 }
 
 mod device_layout_twins {
-    //! The CPU twins of the GPU kernels against the CPU's fused kernels.
+    //! The CPU twins of the GPU kernels against the CPU's fused kernels, whole and split into
+    //! segments of levels (as arrays larger than one device binding are).
     use super::*;
     use heatgpu::kernels::{
-        heat_jacobian, heat_residual_levels, levels_to_p1_order, max_abs_norm, thomas_march,
-        MarchCursor, NormParams, JACOBIAN_ROW,
+        heat_jacobian, heat_residual_levels, levels_to_p1_order, max_abs_norm, max_abs_reduce,
+        thomas_march, MarchCursor, NormParams, Segment, JACOBIAN_ROW,
     };
+
+    /// Segments of at most `per_segment` levels, each with its slice range of a level-major array.
+    fn segments(p: &Heat1D, per_segment: usize) -> Vec<(Segment, std::ops::Range<usize>)> {
+        let mut out: Vec<(Segment, std::ops::Range<usize>)> = Vec::new();
+        let mut level0 = 0;
+        while level0 < p.nt {
+            let levels = per_segment.min(p.nt - level0);
+            let prev_levels = out.last().map_or(0, |(s, _)| s.levels);
+            let segment = Segment {
+                level0: level0 as u32,
+                levels: levels as u32,
+                prev_levels,
+            };
+            out.push((segment, level0 * p.nx..(level0 + levels) * p.nx));
+            level0 += levels;
+        }
+        out
+    }
+
+    /// The range of the segment before `k` (itself for the first).
+    fn prev_range(segs: &[(Segment, std::ops::Range<usize>)], k: usize) -> std::ops::Range<usize> {
+        segs[k.saturating_sub(1)].1.clone()
+    }
 
     #[test]
     fn level_major_residual_is_a_permutation_of_the_p1_residual() {
-        for beta in [0.0, 0.03] {
+        for (beta, per_segment) in [(0.0, 37), (0.03, 5), (0.03, 1)] {
             let p = Heat1D {
                 nt: 37,
                 nx: 6,
@@ -271,18 +295,44 @@ mod device_layout_twins {
             let v = random_field(p.unknowns(), 3, 20.0, 70.0);
             let (mut levels, mut reordered, mut direct) =
                 (vec![0.0; v.len()], vec![0.0; v.len()], vec![0.0; v.len()]);
-            heat_residual_levels(&hp, &v, &mut levels);
+            let segs = segments(&p, per_segment);
+            let mut partials = vec![0.0; v.len()];
+            let mut offset = 0;
+            for (k, (segment, range)) in segs.iter().enumerate() {
+                heat_residual_levels(
+                    &hp,
+                    &v[range.clone()],
+                    &v[prev_range(&segs, k)],
+                    segment,
+                    &mut levels[range.clone()],
+                );
+                let np = NormParams {
+                    n: range.len() as u32,
+                    nx: p.nx as u32,
+                    partials: false,
+                    first: range.start as u32,
+                    offset: offset as u32,
+                    scale: p.dt(),
+                };
+                max_abs_reduce(&np, &levels[range.clone()], &mut partials);
+                offset += range.len().div_ceil(256);
+            }
             levels_to_p1_order(&hp, &levels, &mut reordered);
             heat_residual(&hp, &v, &mut direct);
-            assert_eq!(reordered, direct);
-            // The scaled norm of the level-major residual is the P1 scaled norm.
+            assert_eq!(reordered, direct, "segments of {per_segment} levels");
+            // The scaled norm of the level-major residual is the P1 scaled norm, whole or by segment.
             let np = NormParams {
                 n: v.len() as u32,
                 nx: p.nx as u32,
                 partials: false,
+                first: 0,
+                offset: 0,
                 scale: p.dt(),
             };
-            assert_eq!(max_abs_norm(&np, &levels), heat_residual_norm(&hp, &v));
+            let norm = heat_residual_norm(&hp, &v);
+            assert_eq!(max_abs_norm(&np, &levels), norm);
+            let by_segment = partials[..offset].iter().fold(0.0_f64, |m, x| m.max(*x));
+            assert_eq!(by_segment, norm);
         }
         let mut with_nan = vec![1.0; 1000];
         with_nan[700] = f64::NAN;
@@ -290,15 +340,23 @@ mod device_layout_twins {
             n: 1000,
             nx: 0,
             partials: false,
+            first: 0,
+            offset: 0,
             scale: 1.0,
         };
         assert!(max_abs_norm(&np, &with_nan).is_nan());
     }
 
-    /// Chunked assembly + march (the GPU's split) gives the fused march's direction.
+    /// Chunked assembly + march over segments (the GPU's split) gives the fused march's direction.
     #[test]
     fn chunked_jacobian_and_thomas_march_give_the_fused_direction() {
-        for (beta, chunk) in [(0.0, 7), (0.04, 1), (0.04, 64), (0.0, 1000)] {
+        for (beta, chunk, per_segment) in [
+            (0.0, 7, 100),
+            (0.04, 1, 100),
+            (0.04, 64, 13),
+            (0.0, 1000, 1),
+            (0.04, 5, 12),
+        ] {
             let p = Heat1D {
                 nt: 100,
                 nx: 9,
@@ -318,15 +376,43 @@ mod device_layout_twins {
                 level0: 0,
                 levels: chunk as u32,
             };
-            while (cursor.level0 as usize) < p.nt {
-                heat_jacobian(&hp, &v, &cursor, &mut jac);
-                thomas_march(&hp, &jac, &mut cursor, &mut split, &mut c_prime);
+            let segs = segments(&p, per_segment);
+            for (k, (segment, range)) in segs.iter().enumerate() {
+                let prev = prev_range(&segs, k);
+                while (cursor.level0 as usize) < segment.end() {
+                    heat_jacobian(
+                        &hp,
+                        &v[range.clone()],
+                        &v[prev.clone()],
+                        segment,
+                        &cursor,
+                        &mut jac,
+                    );
+                    let (before, here) = split.split_at_mut(range.start);
+                    let dv_prev = if k == 0 {
+                        &[][..]
+                    } else {
+                        &before[prev.clone()]
+                    };
+                    thomas_march(
+                        &hp,
+                        &jac,
+                        &mut cursor,
+                        &mut here[..range.len()],
+                        dv_prev,
+                        &mut c_prime,
+                        segment,
+                    );
+                }
             }
             let err = fused
                 .iter()
                 .zip(&split)
                 .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
-            assert!(err < 1e-10, "beta={beta} chunk={chunk}: {err}");
+            assert!(
+                err < 1e-10,
+                "beta={beta} chunk={chunk} segment={per_segment}: {err}"
+            );
         }
     }
 }

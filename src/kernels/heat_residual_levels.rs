@@ -2,26 +2,76 @@
 //!
 //! Row (i, j) sits at `i*nx + j`, like the unknown it determines: j = 0 and j = nx-1 are level
 //! i's boundary rows, interior j of level 0 the initial condition, interior j of level i >= 1
-//! the energy balance between levels i-1 and i. Every kernel can then be split by levels, and
-//! [`levels_to_p1_order`] gives the users' order when a residual is handed back.
+//! the energy balance between levels i-1 and i. Every kernel can then be split by levels
+//! ([`Segment`]), and [`levels_to_p1_order`] gives the users' order when a residual is handed back.
 
 use super::params::{energy_balance, HeatParams};
 
-/// Row (i, j) of F in the level-major layout (`shaders/heat_levels.wgsl`: `level_residual`).
+/// The levels `[level0, level0 + levels)` one dispatch works on; arrays larger than one device
+/// binding are split into such segments. `prev_levels` is the length of the segment before,
+/// whose last level is the halo (0 for the first segment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub level0: u32,
+    pub levels: u32,
+    pub prev_levels: u32,
+}
+
+impl Segment {
+    /// The whole array as one segment.
+    pub fn whole(p: &HeatParams) -> Segment {
+        Segment {
+            level0: 0,
+            levels: p.nt,
+            prev_levels: 0,
+        }
+    }
+
+    pub fn end(&self) -> usize {
+        (self.level0 + self.levels) as usize
+    }
+}
+
+/// A segment of a level-major array with its halo: `v` holds the segment's levels, `v_prev` the
+/// previous segment (`shaders/heat_levels.wgsl`).
+#[derive(Clone, Copy)]
+pub struct SegmentView<'a> {
+    pub v: &'a [f64],
+    pub v_prev: &'a [f64],
+    pub segment: &'a Segment,
+}
+
+impl SegmentView<'_> {
+    /// T[i, j] for a level i of the segment or the one before it (`v_at`).
+    #[inline(always)]
+    pub fn at(&self, nx: usize, i: usize, j: usize) -> f64 {
+        let level0 = self.segment.level0 as usize;
+        if i >= level0 {
+            self.v[(i - level0) * nx + j]
+        } else {
+            self.v_prev[(self.segment.prev_levels as usize - 1) * nx + j]
+        }
+    }
+}
+
+/// Row (i, j) of F in the level-major layout (`level_residual`).
 #[inline(always)]
-pub fn level_residual(p: &HeatParams, v: &[f64], i: usize, j: usize) -> f64 {
+pub fn level_residual(p: &HeatParams, v: &SegmentView, i: usize, j: usize) -> f64 {
     let nx = p.nx();
-    let k = i * nx + j;
+    let here = v.at(nx, i, j);
     if j == 0 {
-        v[k] - p.t_x0
+        here - p.t_x0
     } else if j == nx - 1 {
-        v[k] - p.t_xl
+        here - p.t_xl
     } else if i == 0 {
-        v[k] - p.t_t0
+        here - p.t_t0
     } else {
-        let o = k - nx;
-        let old = [v[o - 1], v[o], v[o + 1]];
-        let new = [v[k - 1], v[k], v[k + 1]];
+        let old = [
+            v.at(nx, i - 1, j - 1),
+            v.at(nx, i - 1, j),
+            v.at(nx, i - 1, j + 1),
+        ];
+        let new = [v.at(nx, i, j - 1), here, v.at(nx, i, j + 1)];
         if p.is_linear() {
             energy_balance::<true>(p, old, new)
         } else {
@@ -30,15 +80,18 @@ pub fn level_residual(p: &HeatParams, v: &[f64], i: usize, j: usize) -> f64 {
     }
 }
 
-/// `r = F(v)` in the level-major layout. No allocation.
-pub fn heat_residual_levels(p: &HeatParams, v: &[f64], r: &mut [f64]) {
+/// `r = F(v)` on one segment in the level-major layout; `r` holds the segment's rows.
+pub fn heat_residual_levels(
+    p: &HeatParams,
+    v: &[f64],
+    v_prev: &[f64],
+    segment: &Segment,
+    r: &mut [f64],
+) {
     let nx = p.nx();
-    assert!(
-        v.len() == p.nt() * nx && r.len() == v.len(),
-        "v and r must have nt*nx values"
-    );
-    for (k, rk) in r.iter_mut().enumerate() {
-        *rk = level_residual(p, v, k / nx, k % nx);
+    let view = SegmentView { v, v_prev, segment };
+    for (k, rk) in r.iter_mut().enumerate().take(segment.levels as usize * nx) {
+        *rk = level_residual(p, &view, segment.level0 as usize + k / nx, k % nx);
     }
 }
 

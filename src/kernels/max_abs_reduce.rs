@@ -11,13 +11,18 @@ pub struct NormParams {
     pub nx: u32,
     /// `x` holds partials of an earlier pass (already scaled; -1 marks non-finite).
     pub partials: bool,
+    /// Global index of `x[0]` (x may be one segment of a longer array).
+    pub first: u32,
+    /// Where this pass's partials start in `partials`.
+    pub offset: u32,
     /// Factor of the energy rows (dt).
     pub scale: f64,
 }
 
 /// `partials[w] = max |s_i x_i|` over `x[256 w .. 256 (w+1)]`, -1 if any value is non-finite.
 pub fn max_abs_reduce(params: &NormParams, x: &[f64], partials: &mut [f64]) {
-    let (n, nx) = (params.n as usize, params.nx as usize);
+    let (n, nx, first) = (params.n as usize, params.nx as usize, params.first as usize);
+    let partials = &mut partials[params.offset as usize..];
     for (w, partial) in partials
         .iter_mut()
         .enumerate()
@@ -28,7 +33,8 @@ pub fn max_abs_reduce(params: &NormParams, x: &[f64], partials: &mut [f64]) {
             let m = if params.partials {
                 x[i]
             } else {
-                let scaled = nx > 0 && i >= nx && i % nx != 0 && i % nx != nx - 1;
+                let g = first + i;
+                let scaled = nx > 0 && g >= nx && g % nx != 0 && g % nx != nx - 1;
                 let a = x[i].abs() * if scaled { params.scale } else { 1.0 };
                 if a <= f64::MAX {
                     a
@@ -63,6 +69,8 @@ pub fn max_abs_norm(params: &NormParams, x: &[f64]) -> f64 {
             n: partials.len() as u32,
             nx: 0,
             partials: true,
+            first: 0,
+            offset: 0,
             scale: 1.0,
         };
         values = partials;

@@ -22,7 +22,7 @@ pub mod thomas_march;
 
 pub use heat_jacobian::{heat_jacobian, MarchCursor, JACOBIAN_ROW};
 pub use heat_residual::{heat_residual, heat_residual_norm, heat_residual_par};
-pub use heat_residual_levels::{heat_residual_levels, levels_to_p1_order};
+pub use heat_residual_levels::{heat_residual_levels, levels_to_p1_order, Segment};
 pub use max_abs_reduce::{max_abs_norm, max_abs_reduce, NormParams, REDUCE_WIDTH};
 pub use newton_march::{newton_march, AffineLevelMap, MarchNorms};
 pub use newton_trial::newton_trial;

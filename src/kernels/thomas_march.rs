@@ -2,35 +2,43 @@
 //! assembled: `A_i dv[i] = -F_i - B_i dv[i-1]`, one Thomas solve per level, in order.
 
 use super::heat_jacobian::{MarchCursor, JACOBIAN_ROW};
+use super::heat_residual_levels::{Segment, SegmentView};
 use super::params::HeatParams;
 
-/// Marches the levels of `cursor`'s window and advances `cursor.level0` past them.
-/// `c_prime` (nx values) holds the eliminated super-diagonal of the current level.
+/// Marches the levels of `cursor`'s window (within `segment`) and advances `cursor.level0` past
+/// them. `dv` holds the segment's levels, `dv_prev` the previous segment; `c_prime` (nx values)
+/// the eliminated super-diagonal of the current level.
 pub fn thomas_march(
     p: &HeatParams,
     jac: &[f64],
     cursor: &mut MarchCursor,
     dv: &mut [f64],
+    dv_prev: &[f64],
     c_prime: &mut [f64],
+    segment: &Segment,
 ) {
     let nx = p.nx();
-    let level0 = cursor.level0 as usize;
-    let end = (level0 + cursor.levels as usize).min(p.nt());
-    for i in level0..end {
-        let base = (i - level0) * nx;
-        let k = i * nx;
+    let level0 = segment.level0 as usize;
+    let window = cursor.window(segment);
+    for i in window.clone() {
+        let base = (i - window.start) * nx;
+        let k = (i - level0) * nx;
         let (mut c_prev, mut d_prev) = (0.0, 0.0);
         for j in 0..nx {
             let row = &jac[(base + j) * JACOBIAN_ROW..][..JACOBIAN_ROW];
             let mut b_dot = 0.0;
             if i > 0 {
-                let q = k - nx + j;
-                b_dot = row[4] * dv[q];
+                let previous = SegmentView {
+                    v: dv,
+                    v_prev: dv_prev,
+                    segment,
+                };
+                b_dot = row[4] * previous.at(nx, i - 1, j);
                 if j > 0 {
-                    b_dot += row[3] * dv[q - 1];
+                    b_dot += row[3] * previous.at(nx, i - 1, j - 1);
                 }
                 if j < nx - 1 {
-                    b_dot += row[5] * dv[q + 1];
+                    b_dot += row[5] * previous.at(nx, i - 1, j + 1);
                 }
             }
             let rhs = -row[6] - b_dot;
@@ -44,5 +52,5 @@ pub fn thomas_march(
             dv[k + j - 1] -= c_prime[j - 1] * dv[k + j];
         }
     }
-    cursor.level0 = end as u32;
+    cursor.level0 = window.end as u32;
 }
