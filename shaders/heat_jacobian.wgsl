@@ -1,4 +1,4 @@
-// Jacobian assembly for one chunk of time levels [cursor[0], cursor[0] + cursor[1]), clipped to
+// Jacobian assembly for one chunk of time levels [cursor[0], cursor[0] + cursor[2]), clipped to
 // the segment. Row (i, j) of the all-at-once system, `jac[(l*nx + j)*7 ..]` with l = i - cursor[0]:
 // [A-, A0, A+, B-, B0, B+, F]: A = dF/dT[i, j-1..j+1], B = dF/dT[i-1, j-1..j+1], F the residual.
 // Boundary rows and level 0 are identities (A = (0, 1, 0), B = 0).
@@ -14,13 +14,13 @@ fn heat_jacobian(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     let l = s / nx;
     let j = s % nx;
     let i = cursor[0] + l;
-    if (l >= cursor[1] || i >= segment.level0 + segment.levels) {
+    if (l >= cursor[2] || i >= segment.level0 + segment.levels) {
         return;
     }
     let f = level_residual(i, j);
     var a = vec3<real>(0.0, 1.0, 0.0);
     var b = vec3<real>(0.0, 0.0, 0.0);
-    if (i > 0u && j > 0u && j < nx - 1u) {
+    if (has_stencil(i, j)) {
         let jw = flux_jacobian(v_at(i, j - 1u), v_at(i, j), v_at(i, j + 1u));
         let ju = flux_jacobian(v_at(i - 1u, j - 1u), v_at(i - 1u, j), v_at(i - 1u, j + 1u));
         a = params.theta * jw - vec3<real>(0.0, params.inv_dt, 0.0);

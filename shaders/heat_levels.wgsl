@@ -18,18 +18,40 @@ fn v_at(i: u32, j: u32) -> real {
     return v_prev[(segment.prev_levels - 1u) * nx + j];
 }
 
-fn level_residual(i: u32, j: u32) -> real {
-    let here = v_at(i, j);
+// Row (i, j) of F from the stencils u3 = T[i-1, j-1..j+1] and w3 =
+// T[i, j-1..j+1] (only w3.y is used on boundary and initial rows).
+fn row_residual(i: u32, j: u32, u3: vec3<real>, w3: vec3<real>) -> real {
     if (j == 0u) {
-        return here - params.t_x0;
+        return w3.y - params.t_x0;
     }
     if (j == params.nx - 1u) {
-        return here - params.t_xl;
+        return w3.y - params.t_xl;
     }
     if (i == 0u) {
-        return here - params.t_t0;
+        return w3.y - params.t_t0;
     }
-    return energy_balance(v_at(i - 1u, j - 1u), v_at(i - 1u, j), v_at(i - 1u, j + 1u), v_at(i, j - 1u), here, v_at(i, j + 1u));
+    return energy_balance(u3.x, u3.y, u3.z, w3.x, w3.y, w3.z);
+}
+
+// Energy rows are scaled by dt in norms, so that every row is in temperature units.
+fn row_scale(i: u32, j: u32) -> real {
+    if (i == 0u || j == 0u || j == params.nx - 1u) {
+        return 1.0;
+    }
+    return params.dt;
+}
+
+fn has_stencil(i: u32, j: u32) -> bool {
+    return i > 0u && j > 0u && j < params.nx - 1u;
+}
+
+fn level_residual(i: u32, j: u32) -> real {
+    if (!has_stencil(i, j)) {
+        return row_residual(i, j, vec3<real>(0.0), vec3<real>(0.0, v_at(i, j), 0.0));
+    }
+    let u3 = vec3<real>(v_at(i - 1u, j - 1u), v_at(i - 1u, j), v_at(i - 1u, j + 1u));
+    let w3 = vec3<real>(v_at(i, j - 1u), v_at(i, j), v_at(i, j + 1u));
+    return row_residual(i, j, u3, w3);
 }
 
 // One index from a 2-D grid of 256-wide workgroups (src/gpu/grid.rs).

@@ -54,4 +54,8 @@ struct Segment {
     levels: u32,
     // Levels of the previous segment (0 for the first).
     prev_levels: u32,
+    // Where this segment's workgroup maxima start in a partials buffer, and the distance from
+    // the first to the second max-norm in it.
+    partials_offset: u32,
+    partials_stride: u32,
 }

@@ -1,8 +1,9 @@
-// One Newton direction step over a chunk of levels: for i in [cursor[0], cursor[0] + cursor[1])
+// One Newton direction step over a chunk of levels: for i in [cursor[0], cursor[0] + cursor[2])
 // (clipped to the segment), solve A_i dv[i] = -F_i - B_i dv[i-1] (tridiagonal, Thomas) from the
-// rows heat_jacobian assembled, then advance cursor[0]. Levels depend on each other: a single
-// invocation marches. Bytes per unknown: reads the 7-real row from the cached scratch, writes
-// dv once and reads dv[i-1] (cached): 8 B from memory in f64.
+// rows heat_jacobian assembled; then store max |dv| of the chunk at step_partials[cursor[1]]
+// (-1 if not finite) and advance cursor[0] and the chunk counter cursor[1]. Levels depend on
+// each other: a single invocation marches. Bytes per unknown: reads the 7-real row from the
+// cached scratch, writes dv once and reads dv[i-1] (cached): 8 B from memory in f64.
 
 @group(0) @binding(1) var<storage, read> jac: array<real>;
 @group(0) @binding(2) var<storage, read_write> cursor: array<u32>;
@@ -10,6 +11,7 @@
 @group(0) @binding(4) var<storage, read> dv_prev: array<real>;
 @group(0) @binding(5) var<storage, read_write> c_prime: array<real>;
 @group(0) @binding(6) var<storage, read> segment: Segment;
+@group(0) @binding(7) var<storage, read_write> step_partials: array<real>;
 
 // dv of level i - 1 at point j: in this segment, or the last level of the previous one.
 fn previous_level(i: u32, j: u32) -> real {
@@ -24,7 +26,8 @@ fn previous_level(i: u32, j: u32) -> real {
 fn thomas_march() {
     let nx = params.nx;
     let level0 = cursor[0];
-    let end = min(level0 + cursor[1], segment.level0 + segment.levels);
+    let end = min(level0 + cursor[2], segment.level0 + segment.levels);
+    var step_max: real = 0.0;
     for (var i = level0; i < end; i++) {
         let base = (i - level0) * nx;
         let k = (i - segment.level0) * nx;
@@ -50,9 +53,13 @@ fn thomas_march() {
             c_prime[j] = c_prev;
             dv[k + j] = d_prev;
         }
+        step_max = combine(step_max, flagged_abs(dv[k + nx - 1u], 1.0));
         for (var j = nx - 1u; j > 0u; j--) {
             dv[k + j - 1u] -= c_prime[j - 1u] * dv[k + j];
+            step_max = combine(step_max, flagged_abs(dv[k + j - 1u], 1.0));
         }
     }
+    step_partials[cursor[1]] = step_max;
     cursor[0] = end;
+    cursor[1] += 1u;
 }

@@ -184,21 +184,23 @@ fn newton_iterations_allocate_nothing_and_read_back_only_scalars() {
     );
     let real = 8;
 
+    // Residual norm: |F| and |v| come back.
     let before = gpu.ledger();
     gpu.residual_norm().unwrap();
     let d = gpu.ledger().since(&before);
     assert_eq!(
         (d.buffers_created, d.bytes_downloaded, d.submits),
-        (0, real, 2),
+        (0, 2 * real, 2),
         "{d:?}"
     );
 
     let before = gpu.ledger();
     gpu.newton_direction().unwrap();
     let d = gpu.ledger().since(&before);
+    // Only |dv| comes back (|v| came with the residual norm).
     assert_eq!(
         (d.buffers_created, d.bytes_uploaded, d.bytes_downloaded),
-        (0, 0, 3 * real),
+        (0, 0, real),
         "{d:?}"
     );
     // One submit of work, one for the read-back; every chunk's assembly and march in it.
@@ -211,7 +213,7 @@ fn newton_iterations_allocate_nothing_and_read_back_only_scalars() {
     assert_eq!(d.buffers_created, 0, "{d:?}");
     assert_eq!(d.bind_groups_created + d.pipelines_created, 0, "{d:?}");
     let readbacks = (stats.residual_evaluations + stats.direction_solves) as u64;
-    assert!(d.bytes_downloaded <= 3 * real * readbacks, "{d:?}");
+    assert!(d.bytes_downloaded <= 2 * real * readbacks, "{d:?}");
     // Only the line-search lambda goes up: one small struct per trial.
     assert!(
         d.bytes_uploaded <= 16 * stats.residual_evaluations as u64,
@@ -230,7 +232,7 @@ fn newton_iterations_allocate_nothing_and_read_back_only_scalars() {
 /// segment and chunk borders fall everywhere, and compare with the CPU.
 #[test]
 fn arrays_split_across_bindings_give_the_same_solution() {
-    for (limit, nx) in [(4096, 11), (16 * 1024, 64), (8 * 1024, 5)] {
+    for (limit, nx) in [(8 * 1024, 11), (16 * 1024, 64), (8 * 1024, 5)] {
         let request = AdapterRequest {
             max_storage_binding_bytes: Some(limit),
             ..AdapterRequest::from_env()

@@ -253,40 +253,72 @@ mod device_layout_twins {
     //! The CPU twins of the GPU kernels against the CPU's fused kernels, whole and split into
     //! segments of levels (as arrays larger than one device binding are).
     use super::*;
+    use heatgpu::kernels::max_abs::max_abs;
     use heatgpu::kernels::{
-        heat_jacobian, heat_residual_levels, levels_to_p1_order, max_abs_norm, max_abs_reduce,
-        thomas_march, MarchCursor, NormParams, Segment, JACOBIAN_ROW,
+        finish_max_norm, heat_jacobian, heat_residual_levels, heat_residual_partials,
+        levels_to_p1_order, max_abs_reduce, newton_trial_partials, thomas_march, MarchCursor,
+        ReduceParams, Segment, JACOBIAN_ROW, REDUCE_WIDTH,
     };
 
-    /// Segments of at most `per_segment` levels, each with its slice range of a level-major array.
+    /// Segments of at most `per_segment` levels, each with its slice range of a level-major
+    /// array, and the partials layout of the GPU session.
     fn segments(p: &Heat1D, per_segment: usize) -> Vec<(Segment, std::ops::Range<usize>)> {
         let mut out: Vec<(Segment, std::ops::Range<usize>)> = Vec::new();
-        let mut level0 = 0;
+        let (mut level0, mut offset) = (0, 0);
         while level0 < p.nt {
             let levels = per_segment.min(p.nt - level0);
-            let prev_levels = out.last().map_or(0, |(s, _)| s.levels);
             let segment = Segment {
                 level0: level0 as u32,
                 levels: levels as u32,
-                prev_levels,
+                prev_levels: out.last().map_or(0, |(s, _)| s.levels),
+                partials_offset: offset as u32,
+                partials_stride: 0,
             };
             out.push((segment, level0 * p.nx..(level0 + levels) * p.nx));
             level0 += levels;
+            offset += (levels * p.nx).div_ceil(REDUCE_WIDTH);
+        }
+        for (s, _) in &mut out {
+            s.partials_stride = offset as u32;
         }
         out
     }
 
-    /// The range of the segment before `k` (itself for the first).
-    fn prev_range(segs: &[(Segment, std::ops::Range<usize>)], k: usize) -> std::ops::Range<usize> {
-        segs[k.saturating_sub(1)].1.clone()
+    /// The slice of the segment before `k` (empty for the first).
+    fn previous<'a>(
+        x: &'a [f64],
+        segs: &[(Segment, std::ops::Range<usize>)],
+        k: usize,
+    ) -> &'a [f64] {
+        if k == 0 {
+            &[]
+        } else {
+            &x[segs[k - 1].1.clone()]
+        }
+    }
+
+    /// Reduces partials pass by pass with the `max_abs_reduce` twin.
+    fn reduce(partials: &[f64]) -> f64 {
+        let mut values = partials.to_vec();
+        while values.len() > 1 {
+            let mut out = vec![0.0; values.len().div_ceil(REDUCE_WIDTH)];
+            let params = ReduceParams {
+                n: values.len() as u32,
+                input_offset: 0,
+                output_offset: 0,
+            };
+            max_abs_reduce(&params, &values, &mut out);
+            values = out;
+        }
+        finish_max_norm(&values)
     }
 
     #[test]
-    fn level_major_residual_is_a_permutation_of_the_p1_residual() {
-        for (beta, per_segment) in [(0.0, 37), (0.03, 5), (0.03, 1)] {
+    fn level_major_residual_and_its_norm_partials_match_the_p1_residual() {
+        for (beta, per_segment) in [(0.0, 37), (0.03, 5), (0.03, 1), (0.0, 30)] {
             let p = Heat1D {
                 nt: 37,
-                nx: 6,
+                nx: 61,
                 beta,
                 theta: 0.5,
                 ..Heat1D::default()
@@ -296,55 +328,65 @@ mod device_layout_twins {
             let (mut levels, mut reordered, mut direct) =
                 (vec![0.0; v.len()], vec![0.0; v.len()], vec![0.0; v.len()]);
             let segs = segments(&p, per_segment);
-            let mut partials = vec![0.0; v.len()];
-            let mut offset = 0;
+            let stride = segs[0].0.partials_stride as usize;
+            let mut partials = vec![f64::NAN; 2 * stride];
             for (k, (segment, range)) in segs.iter().enumerate() {
-                heat_residual_levels(
-                    &hp,
-                    &v[range.clone()],
-                    &v[prev_range(&segs, k)],
-                    segment,
-                    &mut levels[range.clone()],
-                );
-                let np = NormParams {
-                    n: range.len() as u32,
-                    nx: p.nx as u32,
-                    partials: false,
-                    first: range.start as u32,
-                    offset: offset as u32,
-                    scale: p.dt(),
-                };
-                max_abs_reduce(&np, &levels[range.clone()], &mut partials);
-                offset += range.len().div_ceil(256);
+                let (here, prev) = (&v[range.clone()], previous(&v, &segs, k));
+                heat_residual_levels(&hp, here, prev, segment, &mut levels[range.clone()]);
+                heat_residual_partials(&hp, here, prev, segment, &mut partials);
             }
             levels_to_p1_order(&hp, &levels, &mut reordered);
             heat_residual(&hp, &v, &mut direct);
             assert_eq!(reordered, direct, "segments of {per_segment} levels");
-            // The scaled norm of the level-major residual is the P1 scaled norm, whole or by segment.
-            let np = NormParams {
-                n: v.len() as u32,
-                nx: p.nx as u32,
-                partials: false,
-                first: 0,
-                offset: 0,
-                scale: p.dt(),
-            };
-            let norm = heat_residual_norm(&hp, &v);
-            assert_eq!(max_abs_norm(&np, &levels), norm);
-            let by_segment = partials[..offset].iter().fold(0.0_f64, |m, x| m.max(*x));
-            assert_eq!(by_segment, norm);
+            assert_eq!(reduce(&partials[..stride]), heat_residual_norm(&hp, &v));
+            assert_eq!(reduce(&partials[stride..]), max_abs(&v));
         }
         let mut with_nan = vec![1.0; 1000];
         with_nan[700] = f64::NAN;
-        let np = NormParams {
-            n: 1000,
-            nx: 0,
-            partials: false,
-            first: 0,
-            offset: 0,
-            scale: 1.0,
-        };
-        assert!(max_abs_norm(&np, &with_nan).is_nan());
+        let flagged: Vec<f64> = with_nan
+            .iter()
+            .map(|&x| heatgpu::kernels::max_abs_reduce::flagged_abs(x, 1.0))
+            .collect();
+        assert!(reduce(&flagged).is_nan());
+    }
+
+    #[test]
+    fn trial_partials_match_the_fused_cpu_trial() {
+        for (beta, per_segment) in [(0.0, 50), (0.02, 7), (0.02, 1)] {
+            let p = Heat1D {
+                nt: 50,
+                nx: 13,
+                beta,
+                theta: 1.0,
+                ..Heat1D::default()
+            };
+            let hp = HeatParams::new(&p);
+            let v = random_field(p.unknowns(), 4, 25.0, 60.0);
+            let dv = random_field(p.unknowns(), 5, -1.0, 1.0);
+            let segs = segments(&p, per_segment);
+            let stride = segs[0].0.partials_stride as usize;
+            let (mut trial, mut partials) = (vec![0.0; v.len()], vec![0.0; 2 * stride]);
+            for (k, (segment, range)) in segs.iter().enumerate() {
+                let (vp, dvp) = (previous(&v, &segs, k), previous(&dv, &segs, k));
+                let (v_here, dv_here) = (&v[range.clone()], &dv[range.clone()]);
+                newton_trial_partials(
+                    &hp,
+                    v_here,
+                    vp,
+                    segment,
+                    dv_here,
+                    dvp,
+                    &mut trial[range.clone()],
+                    &mut partials,
+                    0.3,
+                );
+            }
+            let mut expected = vec![0.0; v.len()];
+            let norm = newton_trial(&hp, &v, &dv, 0.3, &mut expected);
+            assert_eq!(trial, expected);
+            assert_eq!(reduce(&partials[..stride]), norm);
+            assert_eq!(reduce(&partials[stride..]), max_abs(&expected));
+        }
     }
 
     /// Chunked assembly + march over segments (the GPU's split) gives the fused march's direction.
@@ -368,40 +410,39 @@ mod device_layout_twins {
             let hp = HeatParams::new(&p);
             let v = random_field(p.unknowns(), 9, 25.0, 60.0);
             let mut fused = vec![0.0; v.len()];
-            newton_march(&hp, &v, &mut fused, &mut vec![0.0; p.nx]);
+            let norms = newton_march(&hp, &v, &mut fused, &mut vec![0.0; p.nx]);
             let mut split = vec![0.0; v.len()];
             let mut jac = vec![0.0; chunk * p.nx * JACOBIAN_ROW];
             let mut c_prime = vec![0.0; p.nx];
+            let mut step_partials = vec![0.0; p.nt];
             let mut cursor = MarchCursor {
                 level0: 0,
+                chunk: 0,
                 levels: chunk as u32,
             };
             let segs = segments(&p, per_segment);
             for (k, (segment, range)) in segs.iter().enumerate() {
-                let prev = prev_range(&segs, k);
                 while (cursor.level0 as usize) < segment.end() {
                     heat_jacobian(
                         &hp,
                         &v[range.clone()],
-                        &v[prev.clone()],
+                        previous(&v, &segs, k),
                         segment,
                         &cursor,
                         &mut jac,
                     );
                     let (before, here) = split.split_at_mut(range.start);
-                    let dv_prev = if k == 0 {
-                        &[][..]
-                    } else {
-                        &before[prev.clone()]
-                    };
+                    let dv_prev = previous(before, &segs, k);
+                    let dv = &mut here[..range.len()];
                     thomas_march(
                         &hp,
                         &jac,
                         &mut cursor,
-                        &mut here[..range.len()],
+                        dv,
                         dv_prev,
                         &mut c_prime,
                         segment,
+                        &mut step_partials,
                     );
                 }
             }
@@ -412,6 +453,12 @@ mod device_layout_twins {
             assert!(
                 err < 1e-10,
                 "beta={beta} chunk={chunk} segment={per_segment}: {err}"
+            );
+            let step = reduce(&step_partials[..cursor.chunk as usize]);
+            assert!(
+                (step - norms.step).abs() < 1e-10,
+                "{step} vs {}",
+                norms.step
             );
         }
     }

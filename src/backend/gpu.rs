@@ -44,43 +44,66 @@ fn segment_bytes(s: &Segment) -> Vec<u8> {
         .u32(s.level0)
         .u32(s.levels)
         .u32(s.prev_levels)
+        .u32(s.partials_offset)
+        .u32(s.partials_stride)
         .finish()
-}
-
-/// `shaders/max_abs_reduce.wgsl`'s `NormParams`.
-struct NormPass {
-    n: usize,
-    /// Level length when energy rows are scaled by `scale`; 0 for none.
-    nx: usize,
-    partials: bool,
-    first: usize,
-    offset: usize,
-    scale: f64,
-}
-
-impl NormPass {
-    fn bytes(&self, precision: Precision) -> Vec<u8> {
-        WgslStruct::new(precision)
-            .u32(self.n as u32)
-            .u32(self.nx as u32)
-            .u32(self.partials as u32)
-            .u32(self.first as u32)
-            .u32(self.offset as u32)
-            .real(self.scale)
-            .finish()
-    }
 }
 
 /// Slots of the scalar buffer the host reads back.
 #[derive(Clone, Copy)]
 enum Scalar {
     Residual = 0,
-    Step = 1,
-    Iterate = 2,
+    Iterate = 1,
+    Step = 2,
 }
 
 /// One logical nt*nx array as per-segment buffers.
 type Segmented = Vec<wgpu::Buffer>;
+
+/// The passes of `max_abs_reduce` that take `n` flagged partials (at `input_offset` of a
+/// buffer) down to one value, and where that value ends up.
+struct ReductionChain {
+    passes: Vec<([u32; 3], wgpu::BindGroup)>,
+    result: wgpu::Buffer,
+    result_offset: u64,
+}
+
+impl ReductionChain {
+    fn new(
+        ctx: &GpuContext,
+        pipeline: &wgpu::ComputePipeline,
+        source: &wgpu::Buffer,
+        input_offset: usize,
+        n: usize,
+    ) -> Result<ReductionChain> {
+        let precision = ctx.precision();
+        let (mut input, mut offset, mut len) = (source.clone(), input_offset, n);
+        let mut passes = Vec::new();
+        while len > 1 {
+            let out_len = len.div_ceil(REDUCE_WIDTH);
+            let out = ctx.create_storage_buffer(
+                "norm partials",
+                (out_len * precision.bytes()) as u64,
+                wgpu::BufferUsages::COPY_SRC,
+            )?;
+            let params = WgslStruct::new(precision)
+                .u32(len as u32)
+                .u32(offset as u32)
+                .u32(0)
+                .finish();
+            let params =
+                ctx.create_buffer_init("reduce params", &params, wgpu::BufferUsages::STORAGE)?;
+            let group = ctx.bind_buffers("reduce", pipeline, &[&params, &input, &out])?;
+            passes.push((ctx.grid(len as u64)?, group));
+            (input, offset, len) = (out, 0, out_len);
+        }
+        Ok(ReductionChain {
+            passes,
+            result: input,
+            result_offset: (offset * precision.bytes()) as u64,
+        })
+    }
+}
 
 /// Everything bound per segment.
 struct SegmentGroups {
@@ -89,18 +112,15 @@ struct SegmentGroups {
     grid: [u32; 3],
     /// March chunks in the segment.
     chunks: u32,
-    /// Per orientation c of the iterates: F(iterate[c]) -> residual.
+    /// Per orientation c of the iterates: F(iterate[c]) -> residual (for `residual_into`).
     residual: [wgpu::BindGroup; 2],
+    /// Per orientation: max-norm partials of F(iterate[c]) and iterate[c].
+    residual_partials: [wgpu::BindGroup; 2],
     /// Per orientation: Jacobian rows of iterate[c].
     jacobian: [wgpu::BindGroup; 2],
     march: wgpu::BindGroup,
-    /// Per orientation: iterate[1-c] = iterate[c] + lambda direction.
-    update: [wgpu::BindGroup; 2],
-    update_params: wgpu::Buffer,
-    /// First pass of the max-norm of the residual (scaled), the direction and iterate[c].
-    reduce_residual: wgpu::BindGroup,
-    reduce_direction: wgpu::BindGroup,
-    reduce_iterate: [wgpu::BindGroup; 2],
+    /// Per orientation: iterate[1-c] = iterate[c] + lambda direction, with its partials.
+    trial: [wgpu::BindGroup; 2],
 }
 
 /// The P1 space-time system on a GPU. Implements [`NewtonSystem`].
@@ -111,37 +131,47 @@ pub struct GpuHeatSession {
     /// `iterate[current]` is v, the other one the trial point.
     iterate: [Segmented; 2],
     current: usize,
+    /// `|iterate[c]|`, known from the pass that produced its residual norm.
+    iterate_norm: [f64; 2],
     direction: Segmented,
     residual: Segmented,
     cursor: wgpu::Buffer,
+    lambda: wgpu::Buffer,
     scalars: wgpu::Buffer,
     chunk_levels: u32,
     grid_chunk: [u32; 3],
     segments: Vec<SegmentGroups>,
-    /// Passes of the max-norm reduction after the per-segment first pass.
-    reduce_passes: Vec<([u32; 3], wgpu::BindGroup)>,
-    /// The one-value buffer the last reduction pass writes.
-    norm_result: wgpu::Buffer,
+    /// Reductions of the partials of |F| and of |v| (two halves of one buffer), and of |dv|.
+    residual_chain: ReductionChain,
+    iterate_chain: ReductionChain,
+    step_chain: ReductionChain,
     residual_pipeline: wgpu::ComputePipeline,
+    residual_partials_pipeline: wgpu::ComputePipeline,
     jacobian_pipeline: wgpu::ComputePipeline,
     march_pipeline: wgpu::ComputePipeline,
-    update_pipeline: wgpu::ComputePipeline,
+    trial_pipeline: wgpu::ComputePipeline,
     reduce_pipeline: wgpu::ComputePipeline,
 }
 
-/// Splits nt levels into segments of at most `per_segment` levels.
-fn split_levels(nt: usize, per_segment: usize) -> Vec<Segment> {
-    let mut segments = Vec::new();
-    let mut level0 = 0;
+/// Splits nt levels into segments of at most `per_segment` levels; their workgroup maxima are
+/// laid out one after another (`partials_offset`), the second norm `partials_stride` further.
+fn split_levels(nt: usize, nx: usize, per_segment: usize) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    let (mut level0, mut offset) = (0, 0);
     while level0 < nt {
         let levels = per_segment.min(nt - level0);
-        let prev_levels = segments.last().map_or(0, |s: &Segment| s.levels);
         segments.push(Segment {
             level0: level0 as u32,
             levels: levels as u32,
-            prev_levels,
+            prev_levels: segments.last().map_or(0, |s| s.levels),
+            partials_offset: offset as u32,
+            partials_stride: 0,
         });
         level0 += levels;
+        offset += (levels * nx).div_ceil(REDUCE_WIDTH);
+    }
+    for s in &mut segments {
+        s.partials_stride = offset as u32;
     }
     segments
 }
@@ -175,18 +205,14 @@ impl GpuHeatSession {
                 row_bytes,
             ));
         }
-        let segments = split_levels(problem.nt, binding_limit / (nx * real));
+        let segments = split_levels(problem.nt, nx, binding_limit / (nx * real));
         let chunk_levels = (CHUNK_UNKNOWNS / nx)
             .min(binding_limit / row_bytes)
             .clamp(1, segments[0].levels as usize);
-        let partials_bytes = segments
-            .iter()
-            .map(|s| (s.levels as usize * nx).div_ceil(REDUCE_WIDTH))
-            .sum::<usize>()
-            * real;
+        let partials_bytes = 2 * segments[0].partials_stride as usize * real;
         if partials_bytes > binding_limit {
             return Err(too_large(
-                "the max-norm's partial results".to_string(),
+                "the max-norms' partial results".to_string(),
                 partials_bytes,
             ));
         }
@@ -219,6 +245,8 @@ impl GpuHeatSession {
         let (n, nx) = (problem.unknowns(), problem.nx);
         let params = HeatParams::new(problem);
         let storage = wgpu::BufferUsages::STORAGE;
+        let none = wgpu::BufferUsages::empty();
+        let copy_src = wgpu::BufferUsages::COPY_SRC;
         let copy_both = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
         let segment_len = |s: &Segment| s.levels as usize * nx;
 
@@ -241,17 +269,11 @@ impl GpuHeatSession {
             residual.push(ctx.create_storage_buffer("residual", bytes, copy_both)?);
         }
         let jac_bytes = (chunk_levels * nx * JACOBIAN_ROW * real) as u64;
-        let jac =
-            ctx.create_storage_buffer("jacobian chunk", jac_bytes, wgpu::BufferUsages::empty())?;
-        let c_prime = ctx.create_storage_buffer(
-            "thomas c'",
-            (nx * real) as u64,
-            wgpu::BufferUsages::empty(),
-        )?;
+        let jac = ctx.create_storage_buffer("jacobian chunk", jac_bytes, none)?;
+        let c_prime = ctx.create_storage_buffer("thomas c'", (nx * real) as u64, none)?;
         // Bound as the "previous segment" of the first one; never read (level 0 has no halo).
-        let no_halo =
-            ctx.create_storage_buffer("no halo", (nx * real) as u64, wgpu::BufferUsages::empty())?;
-        let cursor_words = [0u32, chunk_levels as u32];
+        let no_halo = ctx.create_storage_buffer("no halo", (nx * real) as u64, none)?;
+        let cursor_words = [0u32, 0, chunk_levels as u32];
         let cursor =
             ctx.create_buffer_init("march cursor", bytemuck::cast_slice(&cursor_words), storage)?;
         let heat_params = ctx.create_buffer_init(
@@ -259,61 +281,39 @@ impl GpuHeatSession {
             &heat_params_bytes(&params, precision),
             storage,
         )?;
+        let lambda_bytes = WgslStruct::new(precision).real(1.0).finish();
+        // Uniform buffers are sized in multiples of 16 bytes.
+        let lambda = ctx.create_buffer_init(
+            "lambda",
+            &[lambda_bytes, vec![0; 16 - real]].concat(),
+            wgpu::BufferUsages::UNIFORM,
+        )?;
         let scalars = ctx.create_storage_buffer("scalars", 3 * real as u64, copy_both)?;
+        let stride = segments[0].partials_stride as usize;
+        // COPY_SRC: the reduction of a single partial copies it straight to the scalars.
+        let partials =
+            ctx.create_storage_buffer("norm partials", (2 * stride * real) as u64, copy_src)?;
+        let chunks: Vec<u32> = segments
+            .iter()
+            .map(|s| (s.levels as usize).div_ceil(chunk_levels) as u32)
+            .collect();
+        let total_chunks = chunks.iter().sum::<u32>() as usize;
+        let step_partials =
+            ctx.create_storage_buffer("step partials", (total_chunks * real) as u64, copy_src)?;
 
         let pipeline = |name: &str| -> Result<wgpu::ComputePipeline> {
             Ok(ctx.create_compute_pipeline(name, &shader_source(name, precision)?, name)?)
         };
         let residual_pipeline = pipeline("heat_residual_levels")?;
+        let residual_partials_pipeline = pipeline("heat_residual_partials")?;
         let jacobian_pipeline = pipeline("heat_jacobian")?;
         let march_pipeline = pipeline("thomas_march")?;
-        let update_pipeline = pipeline("newton_update")?;
+        let trial_pipeline = pipeline("newton_trial_partials")?;
         let reduce_pipeline = pipeline("max_abs_reduce")?;
 
-        // The max-norm reduction: each segment's first pass writes its partials at an offset of
-        // one partials buffer; later passes reduce that buffer to one value.
-        let first_partials: Vec<usize> = segments
-            .iter()
-            .map(|s| segment_len(s).div_ceil(REDUCE_WIDTH))
-            .collect();
-        let mut lengths = vec![first_partials.iter().sum::<usize>()];
-        while *lengths.last().expect("non-empty") > 1 {
-            lengths.push(lengths.last().expect("non-empty").div_ceil(REDUCE_WIDTH));
-        }
-        let partials: Vec<wgpu::Buffer> = lengths
-            .iter()
-            .map(|&len| {
-                ctx.create_storage_buffer(
-                    "norm partials",
-                    (len * real) as u64,
-                    wgpu::BufferUsages::COPY_SRC,
-                )
-            })
-            .collect::<Result<_, _>>()?;
-        let mut reduce_passes = Vec::new();
-        for (k, pair) in partials.windows(2).enumerate() {
-            let pass = NormPass {
-                n: lengths[k],
-                nx: 0,
-                partials: true,
-                first: 0,
-                offset: 0,
-                scale: 1.0,
-            };
-            let pass_params =
-                ctx.create_buffer_init("norm params (partials)", &pass.bytes(precision), storage)?;
-            let group = ctx.bind_buffers(
-                "reduce partials",
-                &reduce_pipeline,
-                &[&pass_params, &pair[0], &pair[1]],
-            )?;
-            reduce_passes.push((ctx.grid(lengths[k] as u64)?, group));
-        }
-
         let mut groups = Vec::new();
-        let mut offset = 0;
-        for (k, s) in segments.iter().enumerate() {
-            let halo = |array: &'_ Segmented| {
+        for (k, (s, &chunk_count)) in segments.iter().zip(&chunks).enumerate() {
+            let halo = |array: &Segmented| {
                 if k == 0 {
                     no_halo.clone()
                 } else {
@@ -334,6 +334,16 @@ impl GpuHeatSession {
                 ];
                 ctx.bind_buffers("residual", &residual_pipeline, &buffers)
             })?;
+            let partials_groups = both(&|c| {
+                let buffers = [
+                    &heat_params,
+                    &iterate[c][k],
+                    &halo(&iterate[c]),
+                    &segment,
+                    &partials,
+                ];
+                ctx.bind_buffers("residual partials", &residual_partials_pipeline, &buffers)
+            })?;
             let jacobian_groups = both(&|c| {
                 let buffers = [
                     &heat_params,
@@ -353,81 +363,63 @@ impl GpuHeatSession {
                 &halo(&direction),
                 &c_prime,
                 &segment,
+                &step_partials,
             ];
             let march = ctx.bind_buffers("march", &march_pipeline, &march_buffers)?;
-            let update_bytes = WgslStruct::new(precision)
-                .u32(segment_len(s) as u32)
-                .real(1.0)
-                .finish();
-            let update_params = ctx.create_buffer_init("update params", &update_bytes, storage)?;
-            let update_groups = both(&|c| {
+            let trial_groups = both(&|c| {
                 let buffers = [
-                    &update_params,
+                    &heat_params,
                     &iterate[c][k],
+                    &halo(&iterate[c]),
+                    &segment,
                     &direction[k],
+                    &halo(&direction),
                     &iterate[1 - c][k],
+                    &partials,
+                    &lambda,
                 ];
-                ctx.bind_buffers("update", &update_pipeline, &buffers)
+                ctx.bind_buffers("trial", &trial_pipeline, &buffers)
             })?;
-            let first_pass = |scaled: bool| NormPass {
-                n: segment_len(s),
-                nx: if scaled { nx } else { 0 },
-                partials: false,
-                first: s.level0 as usize * nx,
-                offset,
-                scale: params.dt,
-            };
-            let scaled = ctx.create_buffer_init(
-                "norm params (scaled)",
-                &first_pass(true).bytes(precision),
-                storage,
-            )?;
-            let plain = ctx.create_buffer_init(
-                "norm params",
-                &first_pass(false).bytes(precision),
-                storage,
-            )?;
-            let reduce = |pass_params: &wgpu::Buffer, source: &wgpu::Buffer| {
-                ctx.bind_buffers(
-                    "reduce",
-                    &reduce_pipeline,
-                    &[pass_params, source, &partials[0]],
-                )
-            };
             groups.push(SegmentGroups {
                 segment: *s,
                 grid: ctx.grid(segment_len(s) as u64)?,
-                chunks: (s.levels as usize).div_ceil(chunk_levels) as u32,
+                chunks: chunk_count,
                 residual: residual_groups,
+                residual_partials: partials_groups,
                 jacobian: jacobian_groups,
                 march,
-                update: update_groups,
-                update_params,
-                reduce_residual: reduce(&scaled, &residual[k])?,
-                reduce_direction: reduce(&plain, &direction[k])?,
-                reduce_iterate: both(&|c| reduce(&plain, &iterate[c][k]))?,
+                trial: trial_groups,
             });
-            offset += first_partials[k];
         }
         Ok(GpuHeatSession {
             grid_chunk: ctx.grid((chunk_levels * nx) as u64)?,
+            residual_chain: ReductionChain::new(&ctx, &reduce_pipeline, &partials, 0, stride)?,
+            iterate_chain: ReductionChain::new(&ctx, &reduce_pipeline, &partials, stride, stride)?,
+            step_chain: ReductionChain::new(
+                &ctx,
+                &reduce_pipeline,
+                &step_partials,
+                0,
+                total_chunks,
+            )?,
             ctx,
             params,
             n,
             iterate,
             current: 0,
+            iterate_norm: [f64::NAN; 2],
             direction,
             residual,
             cursor,
+            lambda,
             scalars,
             chunk_levels: chunk_levels as u32,
             segments: groups,
-            reduce_passes,
-            norm_result: partials.last().expect("at least one pass").clone(),
             residual_pipeline,
+            residual_partials_pipeline,
             jacobian_pipeline,
             march_pipeline,
-            update_pipeline,
+            trial_pipeline,
             reduce_pipeline,
         })
     }
@@ -479,6 +471,7 @@ impl GpuHeatSession {
             let bytes = reals_to_bytes(&v[self.segment_range(&g.segment)], self.ctx.precision());
             self.ctx.upload(buffer, 0, &bytes)?;
         }
+        self.iterate_norm[self.current] = f64::NAN;
         Ok(())
     }
 
@@ -495,7 +488,17 @@ impl GpuHeatSession {
     /// `F(v)` at the current iterate, in the users' P1 order, into `out`.
     pub fn residual_into(&mut self, out: &mut [f64]) -> Result<()> {
         let mut encoder = self.ctx.create_encoder("residual");
-        self.record_residual(&mut encoder, self.current);
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            for g in &self.segments {
+                self.ctx.dispatch(
+                    &mut pass,
+                    &self.residual_pipeline,
+                    &g.residual[self.current],
+                    g.grid,
+                );
+            }
+        }
         self.ctx.submit(encoder)?;
         let levels = self.download_array(&self.residual)?;
         levels_to_p1_order(&self.params, &levels, out);
@@ -515,37 +518,24 @@ impl GpuHeatSession {
         Ok(values)
     }
 
-    /// Records F(iterate[c]) into the residual arrays.
-    fn record_residual(&self, encoder: &mut wgpu::CommandEncoder, c: usize) {
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-        for g in &self.segments {
-            self.ctx
-                .dispatch(&mut pass, &self.residual_pipeline, &g.residual[c], g.grid);
-        }
-    }
-
-    /// Records the max-norm of an array (its first pass bound per segment by `first`) into `slot`.
-    fn record_norm(
+    /// Records the rest of a reduction and copies its value into scalar `slot`.
+    fn record_chain(
         &self,
         encoder: &mut wgpu::CommandEncoder,
-        first: impl Fn(&SegmentGroups) -> &wgpu::BindGroup,
+        chain: &ReductionChain,
         slot: Scalar,
     ) {
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-            for g in &self.segments {
-                self.ctx
-                    .dispatch(&mut pass, &self.reduce_pipeline, first(g), g.grid);
-            }
-            for (grid, group) in &self.reduce_passes {
+            for (grid, group) in &chain.passes {
                 self.ctx
                     .dispatch(&mut pass, &self.reduce_pipeline, group, *grid);
             }
         }
         let real = self.ctx.precision().bytes() as u64;
         encoder.copy_buffer_to_buffer(
-            &self.norm_result,
-            0,
+            &chain.result,
+            chain.result_offset,
             &self.scalars,
             slot as u64 * real,
             real,
@@ -563,26 +553,51 @@ impl GpuHeatSession {
         Ok(values.map(|x| if x < 0.0 { f64::NAN } else { x }))
     }
 
-    /// Records F(iterate[c]) and its scaled norm into the residual slot.
-    fn record_residual_norm(&self, encoder: &mut wgpu::CommandEncoder, c: usize) {
-        self.record_residual(encoder, c);
-        self.record_norm(encoder, |g| &g.reduce_residual, Scalar::Residual);
+    /// Runs per-segment partial kernels, finishes |F| and |iterate|, and reads both back.
+    fn residual_and_iterate_norms(
+        &mut self,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        group: impl Fn(&SegmentGroups) -> &wgpu::BindGroup,
+    ) -> Result<(f64, f64)> {
+        let mut encoder = self.ctx.create_encoder(label);
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            for g in &self.segments {
+                self.ctx.dispatch(&mut pass, pipeline, group(g), g.grid);
+            }
+        }
+        self.record_chain(&mut encoder, &self.residual_chain, Scalar::Residual);
+        self.record_chain(&mut encoder, &self.iterate_chain, Scalar::Iterate);
+        self.ctx.submit(encoder)?;
+        let scalars = self.read_scalars(2)?;
+        Ok((
+            scalars[Scalar::Residual as usize],
+            scalars[Scalar::Iterate as usize],
+        ))
     }
 }
 
 impl NewtonSystem for GpuHeatSession {
+    /// One pass over v: the norms of F(v) and of v, with F never stored (8 B per unknown).
     fn residual_norm(&mut self) -> Result<f64> {
-        let mut encoder = self.ctx.create_encoder("residual norm");
-        self.record_residual_norm(&mut encoder, self.current);
-        self.ctx.submit(encoder)?;
-        Ok(self.read_scalars(1)?[Scalar::Residual as usize])
+        let c = self.current;
+        let pipeline = self.residual_partials_pipeline.clone();
+        let (residual, iterate) =
+            self.residual_and_iterate_norms("residual norm", &pipeline, |g| {
+                &g.residual_partials[c]
+            })?;
+        self.iterate_norm[c] = iterate;
+        Ok(residual)
     }
 
-    /// All levels in one submit: per chunk, a parallel Jacobian assembly and a sequential march.
+    /// All levels in one submit: per chunk, a parallel Jacobian assembly and a sequential march
+    /// that also keeps max |dv|.
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
         let c = self.current;
         let mut encoder = self.ctx.create_encoder("newton direction");
-        encoder.clear_buffer(&self.cursor, 0, Some(4));
+        // Level and chunk counters back to 0; the chunk length (word 2) stays.
+        encoder.clear_buffer(&self.cursor, 0, Some(8));
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             for g in &self.segments {
@@ -598,36 +613,35 @@ impl NewtonSystem for GpuHeatSession {
                 }
             }
         }
-        self.record_norm(&mut encoder, |g| &g.reduce_direction, Scalar::Step);
-        self.record_norm(&mut encoder, |g| &g.reduce_iterate[c], Scalar::Iterate);
+        self.record_chain(&mut encoder, &self.step_chain, Scalar::Step);
         self.ctx.submit(encoder)?;
-        let scalars = self.read_scalars(3)?;
+        let precision = self.ctx.precision();
+        let real = precision.bytes() as u64;
+        let bytes = self
+            .ctx
+            .download(&self.scalars, Scalar::Step as u64 * real, real)?;
+        let mut step = [0.0];
+        bytes_to_reals(&bytes, precision, &mut step);
+        if self.iterate_norm[c].is_nan() {
+            // A fresh iterate: its norm comes with its residual.
+            self.residual_norm()?;
+        }
         Ok(DirectionNorms {
-            step: scalars[Scalar::Step as usize],
-            iterate: scalars[Scalar::Iterate as usize],
+            step: if step[0] < 0.0 { f64::NAN } else { step[0] },
+            iterate: self.iterate_norm[c],
         })
     }
 
+    /// One pass: trial = v + lambda dv with the norms of F(trial) and trial (24 B per unknown).
     fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
-        let precision = self.ctx.precision();
-        let mut encoder = self.ctx.create_encoder("newton trial");
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-            for g in &self.segments {
-                let n = g.segment.levels * self.params.nx;
-                let bytes = WgslStruct::new(precision).u32(n).real(lambda).finish();
-                self.ctx.upload(&g.update_params, 0, &bytes)?;
-                self.ctx.dispatch(
-                    &mut pass,
-                    &self.update_pipeline,
-                    &g.update[self.current],
-                    g.grid,
-                );
-            }
-        }
-        self.record_residual_norm(&mut encoder, 1 - self.current);
-        self.ctx.submit(encoder)?;
-        Ok(self.read_scalars(1)?[Scalar::Residual as usize])
+        let bytes = WgslStruct::new(self.ctx.precision()).real(lambda).finish();
+        self.ctx.upload(&self.lambda, 0, &bytes)?;
+        let c = self.current;
+        let pipeline = self.trial_pipeline.clone();
+        let (residual, trial) =
+            self.residual_and_iterate_norms("newton trial", &pipeline, |g| &g.trial[c])?;
+        self.iterate_norm[1 - c] = trial;
+        Ok(residual)
     }
 
     fn accept_trial(&mut self) {

@@ -26,6 +26,15 @@ pub const KERNELS: &[(&str, &str)] = &[
         ),
     ),
     (
+        "heat_residual_partials",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/heat_levels.wgsl"),
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/heat_residual_partials.wgsl")
+        ),
+    ),
+    (
         "heat_jacobian",
         concat!(
             include_str!("../../shaders/heat_params.wgsl"),
@@ -37,16 +46,25 @@ pub const KERNELS: &[(&str, &str)] = &[
         "thomas_march",
         concat!(
             include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/workgroup_max.wgsl"),
             include_str!("../../shaders/thomas_march.wgsl")
         ),
     ),
     (
-        "newton_update",
-        include_str!("../../shaders/newton_update.wgsl"),
+        "newton_trial_partials",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/heat_levels.wgsl"),
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/newton_trial_partials.wgsl")
+        ),
     ),
     (
         "max_abs_reduce",
-        include_str!("../../shaders/max_abs_reduce.wgsl"),
+        concat!(
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/max_abs_reduce.wgsl")
+        ),
     ),
 ];
 

@@ -7,10 +7,12 @@ use super::params::{energy_stencil, HeatParams};
 pub const JACOBIAN_ROW: usize = 7;
 
 /// The level window a chunked kernel works on: `[level0, level0 + levels)` (clipped to the
-/// segment). On the device it is a two-word storage buffer; `thomas_march` advances `level0`.
+/// segment), and the running chunk number. On the device it is a three-word storage buffer;
+/// `thomas_march` advances `level0` and `chunk`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarchCursor {
     pub level0: u32,
+    pub chunk: u32,
     pub levels: u32,
 }
 
@@ -53,7 +55,7 @@ pub fn heat_jacobian(
             }
             row[..3].copy_from_slice(&a);
             row[3..6].copy_from_slice(&b);
-            row[6] = level_residual(p, &view, i, j);
+            row[6] = level_residual(p, |i, j| view.at(nx, i, j), i, j);
         }
     }
 }

@@ -15,6 +15,10 @@ pub struct Segment {
     pub level0: u32,
     pub levels: u32,
     pub prev_levels: u32,
+    /// Where this segment's workgroup maxima start in a partials buffer, and the distance from
+    /// the first max-norm to the second in it.
+    pub partials_offset: u32,
+    pub partials_stride: u32,
 }
 
 impl Segment {
@@ -24,6 +28,8 @@ impl Segment {
             level0: 0,
             levels: p.nt,
             prev_levels: 0,
+            partials_offset: 0,
+            partials_stride: (p.nt() * p.nx()).div_ceil(super::REDUCE_WIDTH) as u32,
         }
     }
 
@@ -54,11 +60,11 @@ impl SegmentView<'_> {
     }
 }
 
-/// Row (i, j) of F in the level-major layout (`level_residual`).
+/// Row (i, j) of F in the level-major layout (`level_residual`), with `T[i, j] = at(i, j)`.
 #[inline(always)]
-pub fn level_residual(p: &HeatParams, v: &SegmentView, i: usize, j: usize) -> f64 {
+pub fn level_residual(p: &HeatParams, at: impl Fn(usize, usize) -> f64, i: usize, j: usize) -> f64 {
     let nx = p.nx();
-    let here = v.at(nx, i, j);
+    let here = at(i, j);
     if j == 0 {
         here - p.t_x0
     } else if j == nx - 1 {
@@ -66,17 +72,23 @@ pub fn level_residual(p: &HeatParams, v: &SegmentView, i: usize, j: usize) -> f6
     } else if i == 0 {
         here - p.t_t0
     } else {
-        let old = [
-            v.at(nx, i - 1, j - 1),
-            v.at(nx, i - 1, j),
-            v.at(nx, i - 1, j + 1),
-        ];
-        let new = [v.at(nx, i, j - 1), here, v.at(nx, i, j + 1)];
+        let old = [at(i - 1, j - 1), at(i - 1, j), at(i - 1, j + 1)];
+        let new = [at(i, j - 1), here, at(i, j + 1)];
         if p.is_linear() {
             energy_balance::<true>(p, old, new)
         } else {
             energy_balance::<false>(p, old, new)
         }
+    }
+}
+
+/// Weight of row (i, j) in the scaled norm: dt for energy rows, 1 otherwise (`row_scale`).
+#[inline(always)]
+pub fn row_scale(p: &HeatParams, i: usize, j: usize) -> f64 {
+    if i == 0 || j == 0 || j == p.nx() - 1 {
+        1.0
+    } else {
+        p.dt
     }
 }
 
@@ -90,8 +102,9 @@ pub fn heat_residual_levels(
 ) {
     let nx = p.nx();
     let view = SegmentView { v, v_prev, segment };
+    let at = |i, j| view.at(nx, i, j);
     for (k, rk) in r.iter_mut().enumerate().take(segment.levels as usize * nx) {
-        *rk = level_residual(p, &view, segment.level0 as usize + k / nx, k % nx);
+        *rk = level_residual(p, at, segment.level0 as usize + k / nx, k % nx);
     }
 }
 

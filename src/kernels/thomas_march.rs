@@ -3,11 +3,14 @@
 
 use super::heat_jacobian::{MarchCursor, JACOBIAN_ROW};
 use super::heat_residual_levels::{Segment, SegmentView};
+use super::max_abs_reduce::{combine, flagged_abs};
 use super::params::HeatParams;
 
-/// Marches the levels of `cursor`'s window (within `segment`) and advances `cursor.level0` past
-/// them. `dv` holds the segment's levels, `dv_prev` the previous segment; `c_prime` (nx values)
-/// the eliminated super-diagonal of the current level.
+/// Marches the levels of `cursor`'s window (within `segment`), stores max |dv| of the chunk at
+/// `step_partials[cursor.chunk]` (-1 if not finite) and advances `cursor` past the chunk.
+/// `dv` holds the segment's levels, `dv_prev` the previous segment; `c_prime` (nx values) the
+/// eliminated super-diagonal of the current level.
+#[allow(clippy::too_many_arguments)] // the shader's bindings, in order
 pub fn thomas_march(
     p: &HeatParams,
     jac: &[f64],
@@ -16,10 +19,12 @@ pub fn thomas_march(
     dv_prev: &[f64],
     c_prime: &mut [f64],
     segment: &Segment,
+    step_partials: &mut [f64],
 ) {
     let nx = p.nx();
     let level0 = segment.level0 as usize;
     let window = cursor.window(segment);
+    let mut step_max = 0.0;
     for i in window.clone() {
         let base = (i - window.start) * nx;
         let k = (i - level0) * nx;
@@ -48,9 +53,13 @@ pub fn thomas_march(
             c_prime[j] = c_prev;
             dv[k + j] = d_prev;
         }
+        step_max = combine(step_max, flagged_abs(dv[k + nx - 1], 1.0));
         for j in (1..nx).rev() {
             dv[k + j - 1] -= c_prime[j - 1] * dv[k + j];
+            step_max = combine(step_max, flagged_abs(dv[k + j - 1], 1.0));
         }
     }
+    step_partials[cursor.chunk as usize] = step_max;
     cursor.level0 = window.end as u32;
+    cursor.chunk += 1;
 }
