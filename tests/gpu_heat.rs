@@ -304,3 +304,27 @@ fn a_level_larger_than_a_binding_is_refused_with_the_limit() {
         "{err}"
     );
 }
+
+/// Benchmarks time kernels with timestamp queries around each compute pass.
+#[test]
+fn pass_timing_measures_kernel_time_when_the_adapter_can() {
+    let Some(ctx) = context(Precision::F64) else {
+        return;
+    };
+    let p = Heat1D {
+        nt: 5001,
+        ..Heat1D::default()
+    };
+    let mut gpu = GpuHeatSession::new(ctx, &p, &p.initial_guess()).unwrap();
+    assert_eq!(gpu.context().take_pass_time(), None, "timing is off by default");
+    if !gpu.context().enable_pass_timing().unwrap() {
+        eprintln!("adapter has no TIMESTAMP_QUERY: kernel times are not measured");
+        return;
+    }
+    gpu.residual_norm().unwrap();
+    let elapsed = gpu.context().take_pass_time().expect("every pass timed");
+    assert!(elapsed.as_nanos() > 0, "{elapsed:?}");
+    assert_eq!(gpu.context().take_pass_time(), Some(std::time::Duration::ZERO));
+    gpu.context().disable_pass_timing();
+    assert_eq!(gpu.context().take_pass_time(), None);
+}

@@ -489,7 +489,7 @@ impl GpuHeatSession {
     pub fn residual_into(&mut self, out: &mut [f64]) -> Result<()> {
         let mut encoder = self.ctx.create_encoder("residual");
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            let mut pass = self.ctx.begin_compute_pass(&mut encoder, "residual");
             for g in &self.segments {
                 self.ctx.dispatch(
                     &mut pass,
@@ -526,7 +526,7 @@ impl GpuHeatSession {
         slot: Scalar,
     ) {
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            let mut pass = self.ctx.begin_compute_pass(encoder, "max-norm reduction");
             for (grid, group) in &chain.passes {
                 self.ctx
                     .dispatch(&mut pass, &self.reduce_pipeline, group, *grid);
@@ -562,7 +562,7 @@ impl GpuHeatSession {
     ) -> Result<(f64, f64)> {
         let mut encoder = self.ctx.create_encoder(label);
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            let mut pass = self.ctx.begin_compute_pass(&mut encoder, label);
             for g in &self.segments {
                 self.ctx.dispatch(&mut pass, pipeline, group(g), g.grid);
             }
@@ -599,7 +599,9 @@ impl NewtonSystem for GpuHeatSession {
         // Level and chunk counters back to 0; the chunk length (word 2) stays.
         encoder.clear_buffer(&self.cursor, 0, Some(8));
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            let mut pass = self
+                .ctx
+                .begin_compute_pass(&mut encoder, "jacobian and march");
             for g in &self.segments {
                 for _ in 0..g.chunks {
                     self.ctx.dispatch(

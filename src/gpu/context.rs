@@ -232,7 +232,26 @@ pub struct GpuContext {
     readback: Mutex<wgpu::Buffer>,
     /// First error that escaped the error scopes (reported by the next checked call).
     stray_error: Arc<Mutex<Option<String>>>,
+    /// Timestamp queries around compute passes, when benchmarks ask for kernel times.
+    pass_timer: Mutex<Option<PassTimer>>,
 }
+
+/// Timestamps written at the start and end of each compute pass of a submit; resolved and read
+/// back after the submit. Only benchmarks turn this on: it adds a read-back per submit.
+#[derive(Debug)]
+struct PassTimer {
+    query_set: wgpu::QuerySet,
+    resolve: wgpu::Buffer,
+    /// Queries used by passes recorded since the last submit.
+    next: u32,
+    /// GPU time of the passes resolved so far, in nanoseconds.
+    total_ns: f64,
+    /// A pass went untimed because the query set was full.
+    incomplete: bool,
+}
+
+/// Timestamp queries per submit: start and end of up to 16 passes (128 bytes to read back).
+const TIMER_QUERIES: u32 = 32;
 
 impl GpuContext {
     /// Selects an adapter and opens a device with the adapter's own limits and, when
@@ -258,7 +277,8 @@ impl GpuContext {
             required_limits.max_storage_buffer_binding_size =
                 required_limits.max_storage_buffer_binding_size.min(cap);
         }
-        let required_features = adapter.features() & wgpu::Features::SHADER_F64;
+        let required_features =
+            adapter.features() & (wgpu::Features::SHADER_F64 | wgpu::Features::TIMESTAMP_QUERY);
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("heatgpu"),
             required_features,
@@ -295,6 +315,7 @@ impl GpuContext {
             ledger,
             readback: Mutex::new(readback),
             stray_error,
+            pass_timer: Mutex::new(None),
         })
     }
 
@@ -585,11 +606,142 @@ impl GpuContext {
         self.ledger.dispatched();
     }
 
-    /// Finishes and submits `encoder` without waiting for it to execute.
-    pub fn submit(&self, encoder: wgpu::CommandEncoder) -> Result<wgpu::SubmissionIndex, GpuError> {
+    /// Finishes and submits `encoder` without waiting for it to execute. With pass timing on,
+    /// the passes' timestamps are resolved, read back and added up (waiting for the submit).
+    pub fn submit(
+        &self,
+        mut encoder: wgpu::CommandEncoder,
+    ) -> Result<wgpu::SubmissionIndex, GpuError> {
+        let timed = {
+            let mut timer = self
+                .pass_timer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            timer.as_mut().filter(|t| t.next > 0).map(|t| {
+                encoder.resolve_query_set(&t.query_set, 0..t.next, &t.resolve, 0);
+                std::mem::take(&mut t.next)
+            })
+        };
         let index = self.checked("submit", None, || self.queue.submit([encoder.finish()]))?;
         self.ledger.submitted();
+        if let Some(queries) = timed {
+            let resolve = self
+                .pass_timer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                .map(|t| t.resolve.clone())
+                .expect("timer present");
+            let mut ticks = vec![0u64; queries as usize];
+            self.download_into(&resolve, 0, bytemuck::cast_slice_mut(&mut ticks))?;
+            let period = self.queue.get_timestamp_period() as f64;
+            let ns: f64 = ticks
+                .chunks_exact(2)
+                .map(|pair| pair[1].saturating_sub(pair[0]) as f64 * period)
+                .sum();
+            if let Some(t) = self
+                .pass_timer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_mut()
+            {
+                t.total_ns += ns;
+            }
+        }
         Ok(index)
+    }
+
+    /// Whether the device can time passes (`TIMESTAMP_QUERY`).
+    pub fn has_timestamps(&self) -> bool {
+        self.device
+            .features()
+            .contains(wgpu::Features::TIMESTAMP_QUERY)
+    }
+
+    /// Starts timing compute passes with timestamp queries; `false` when the device cannot.
+    /// Timing adds a read-back to each submit: for benchmarks, not for production runs.
+    pub fn enable_pass_timing(&self) -> Result<bool, GpuError> {
+        if !self.has_timestamps() {
+            return Ok(false);
+        }
+        let mut timer = self
+            .pass_timer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if timer.is_none() {
+            let query_set = self.checked("timestamp query set", None, || {
+                self.device.create_query_set(&wgpu::QuerySetDescriptor {
+                    label: Some("pass timer"),
+                    ty: wgpu::QueryType::Timestamp,
+                    count: TIMER_QUERIES,
+                })
+            })?;
+            let bytes = TIMER_QUERIES as u64 * wgpu::QUERY_SIZE as u64;
+            let resolve = self.create_buffer(
+                "pass timer resolve",
+                bytes,
+                wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+            )?;
+            *timer = Some(PassTimer {
+                query_set,
+                resolve,
+                next: 0,
+                total_ns: 0.0,
+                incomplete: false,
+            });
+        }
+        Ok(true)
+    }
+
+    /// Stops timing passes.
+    pub fn disable_pass_timing(&self) {
+        *self
+            .pass_timer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// GPU time of the timed passes since the last call (`None` if timing is off or a pass
+    /// could not be timed).
+    pub fn take_pass_time(&self) -> Option<std::time::Duration> {
+        let mut timer = self
+            .pass_timer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let t = timer.as_mut()?;
+        let (ns, incomplete) = (
+            std::mem::take(&mut t.total_ns),
+            std::mem::take(&mut t.incomplete),
+        );
+        (!incomplete).then(|| std::time::Duration::from_nanos(ns as u64))
+    }
+
+    /// Begins a compute pass, with timestamps at its start and end when pass timing is on.
+    pub fn begin_compute_pass<'e>(
+        &self,
+        encoder: &'e mut wgpu::CommandEncoder,
+        label: &str,
+    ) -> wgpu::ComputePass<'e> {
+        let mut timer = self
+            .pass_timer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let timestamp_writes = timer.as_mut().and_then(|t| {
+            if t.next + 2 > TIMER_QUERIES {
+                t.incomplete = true;
+                return None;
+            }
+            t.next += 2;
+            Some(wgpu::ComputePassTimestampWrites {
+                query_set: &t.query_set,
+                beginning_of_pass_write_index: Some(t.next - 2),
+                end_of_pass_write_index: Some(t.next - 1),
+            })
+        });
+        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(label),
+            timestamp_writes,
+        })
     }
 
     /// Blocks until all submitted work has executed.
