@@ -6,6 +6,7 @@
 //! [`solve`] (entry point), [`exact`] (exact solutions for checks), [`cli`].
 
 pub mod backend;
+pub mod bench;
 pub mod cli;
 pub mod error;
 pub mod exact;

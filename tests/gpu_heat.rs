@@ -316,7 +316,11 @@ fn pass_timing_measures_kernel_time_when_the_adapter_can() {
         ..Heat1D::default()
     };
     let mut gpu = GpuHeatSession::new(ctx, &p, &p.initial_guess()).unwrap();
-    assert_eq!(gpu.context().take_pass_time(), None, "timing is off by default");
+    assert_eq!(
+        gpu.context().take_pass_time(),
+        None,
+        "timing is off by default"
+    );
     if !gpu.context().enable_pass_timing().unwrap() {
         eprintln!("adapter has no TIMESTAMP_QUERY: kernel times are not measured");
         return;
@@ -324,7 +328,10 @@ fn pass_timing_measures_kernel_time_when_the_adapter_can() {
     gpu.residual_norm().unwrap();
     let elapsed = gpu.context().take_pass_time().expect("every pass timed");
     assert!(elapsed.as_nanos() > 0, "{elapsed:?}");
-    assert_eq!(gpu.context().take_pass_time(), Some(std::time::Duration::ZERO));
+    assert_eq!(
+        gpu.context().take_pass_time(),
+        Some(std::time::Duration::ZERO)
+    );
     gpu.context().disable_pass_timing();
     assert_eq!(gpu.context().take_pass_time(), None);
 }
