@@ -39,7 +39,7 @@ pub use thomas_batched_factored::thomas_batched_factored;
 pub use thomas_march::thomas_march;
 pub use tridiag::{
     check_diagonal_dominance, thomas_factor, BatchParams, CpuPartitionedTridiag, PartitionParams,
-    PartitionPlan, TridiagError, DEFAULT_BLOCK_ROWS,
+    PartitionPlan, TridiagError, DEFAULT_BLOCK_ROWS, MAX_SWEEP_ROWS,
 };
 pub use tridiag_partition_reduce::tridiag_partition_reduce;
 pub use tridiag_partition_substitute::tridiag_partition_substitute;

@@ -17,6 +17,12 @@ use crate::gpu::GpuError;
 /// system 16-fold, and one invocation's sequential sweep stays short.
 pub const DEFAULT_BLOCK_ROWS: usize = 32;
 
+/// Most rows one GPU invocation sweeps sequentially (a batched system, or a partition block and
+/// the direct level). lavapipe ends a shader's loops after 65535 iterations in all (a forward and
+/// a backward sweep of 40 000 rows returned wrong values; 30 000 were right), and hardware may
+/// stop long dispatches: two sweeps of this many rows stay at half that count.
+pub const MAX_SWEEP_ROWS: usize = 16384;
+
 #[derive(Debug, Error)]
 pub enum TridiagError {
     #[error(
@@ -46,6 +52,12 @@ pub enum TridiagError {
 
     #[error("block_rows = {0}: the partitioned solver needs blocks of at least 3 rows")]
     BlockRows(usize),
+
+    #[error(
+        "{rows} rows in one invocation's sequential sweep exceed {max} (MAX_SWEEP_ROWS: lavapipe \
+         ends shader loops after 65535 iterations); solve long systems with the partitioned solver"
+    )]
+    SweepTooLong { rows: usize, max: usize },
 
     #[error(transparent)]
     Gpu(#[from] GpuError),
