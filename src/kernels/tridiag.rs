@@ -137,24 +137,27 @@ pub fn check_diagonal_dominance(
     let rows = diag.len();
     check_len("lower", lower.len(), rows)?;
     check_len("upper", upper.len(), rows)?;
-    if batch == 0 || rows == 0 || rows % batch != 0 {
+    if batch == 0 || rows == 0 {
         return Err(TridiagError::EmptyShape {
             n: rows / batch.max(1),
             batch,
         });
     }
+    check_len("diag", rows, rows.next_multiple_of(batch))?;
     let last_row = rows - batch;
     for (i, &d) in diag.iter().enumerate() {
         let l = if i >= batch { lower[i].abs() } else { 0.0 };
         let u = if i < last_row { upper[i].abs() } else { 0.0 };
-        if !(d.abs() > l + u) {
-            return Err(TridiagError::NotDiagonallyDominant {
-                system: i % batch,
-                row: i / batch,
-                diag: d,
-                off_diagonal_sum: l + u,
-            });
+        // NaN compares false and falls through to the error.
+        if d.abs() > l + u {
+            continue;
         }
+        return Err(TridiagError::NotDiagonallyDominant {
+            system: i % batch,
+            row: i / batch,
+            diag: d,
+            off_diagonal_sum: l + u,
+        });
     }
     Ok(())
 }

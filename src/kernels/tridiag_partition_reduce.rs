@@ -45,7 +45,7 @@ pub fn tridiag_partition_reduce(
             let gamma_g = gamma[g];
             alpha_next = alpha[g] - gamma_g * alpha_next;
             delta_next = x[g] - gamma_g * delta_next;
-            gamma_next = -gamma_g * gamma_next;
+            gamma_next *= -gamma_g;
             alpha[g] = alpha_next;
             gamma[g] = gamma_next;
             x[g] = delta_next;
