@@ -3,6 +3,7 @@
 
 pub mod cpu;
 pub mod gpu;
+pub mod gpu_tridiag;
 
 use serde::Serialize;
 

@@ -801,6 +801,40 @@ impl GpuContext {
         Ok(())
     }
 
+    /// A MAP_READ | COPY_DST buffer for [`Self::download_through`]: code that downloads the same
+    /// array again and again creates its staging buffer once.
+    pub fn create_readback_buffer(
+        &self,
+        label: &str,
+        size_bytes: u64,
+    ) -> Result<wgpu::Buffer, GpuError> {
+        self.create_buffer(
+            label,
+            size_bytes,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        )
+    }
+
+    /// [`Self::download_into`] through the caller's `staging` buffer (from
+    /// [`Self::create_readback_buffer`], at least `out.len()` bytes): creates no buffer.
+    pub fn download_through(
+        &self,
+        staging: &wgpu::Buffer,
+        buffer: &wgpu::Buffer,
+        offset: u64,
+        out: &mut [u8],
+    ) -> Result<(), GpuError> {
+        let len = out.len() as u64;
+        self.check_range("download", buffer, offset, len)?;
+        self.check_range("download staging", staging, 0, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        self.read_through(staging, buffer, offset, out)?;
+        self.ledger.downloaded(len);
+        Ok(())
+    }
+
     /// Copies `out.len()` bytes of `buffer` at `offset` into `staging` at 0, maps, reads.
     /// `staging` is unmapped again on every path, so it can be reused after an error.
     fn read_through(

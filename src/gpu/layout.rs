@@ -58,6 +58,18 @@ pub fn reals_to_bytes(values: &[f64], precision: Precision) -> Vec<u8> {
     }
 }
 
+/// `values` as device reals, into `out` (`values.len()` reals long).
+pub fn reals_into_bytes(values: &[f64], precision: Precision, out: &mut [u8]) {
+    let width = precision.bytes();
+    assert_eq!(out.len(), values.len() * width, "byte count must match");
+    for (chunk, &x) in out.chunks_exact_mut(width).zip(values) {
+        match precision {
+            Precision::F64 => chunk.copy_from_slice(&x.to_le_bytes()),
+            Precision::F32 => chunk.copy_from_slice(&(x as f32).to_le_bytes()),
+        }
+    }
+}
+
 /// Device reals back to f64, into `out`.
 pub fn bytes_to_reals(bytes: &[u8], precision: Precision, out: &mut [f64]) {
     let width = precision.bytes();

@@ -66,6 +66,34 @@ pub const KERNELS: &[(&str, &str)] = &[
             include_str!("../../shaders/max_abs_reduce.wgsl")
         ),
     ),
+    (
+        "thomas_batched",
+        concat!(
+            include_str!("../../shaders/batch_params.wgsl"),
+            include_str!("../../shaders/thomas_batched.wgsl")
+        ),
+    ),
+    (
+        "thomas_batched_factored",
+        concat!(
+            include_str!("../../shaders/batch_params.wgsl"),
+            include_str!("../../shaders/thomas_batched_factored.wgsl")
+        ),
+    ),
+    (
+        "tridiag_partition_reduce",
+        concat!(
+            include_str!("../../shaders/partition_params.wgsl"),
+            include_str!("../../shaders/tridiag_partition_reduce.wgsl")
+        ),
+    ),
+    (
+        "tridiag_partition_substitute",
+        concat!(
+            include_str!("../../shaders/partition_params.wgsl"),
+            include_str!("../../shaders/tridiag_partition_substitute.wgsl")
+        ),
+    ),
 ];
 
 /// The source of `kernel` with `real` bound to `precision`'s scalar type.

@@ -19,7 +19,12 @@ pub mod newton_trial;
 pub mod newton_trial_partials;
 pub mod params;
 pub mod thomas;
+pub mod thomas_batched;
+pub mod thomas_batched_factored;
 pub mod thomas_march;
+pub mod tridiag;
+pub mod tridiag_partition_reduce;
+pub mod tridiag_partition_substitute;
 
 pub use heat_jacobian::{heat_jacobian, MarchCursor, JACOBIAN_ROW};
 pub use heat_residual::{heat_residual, heat_residual_norm, heat_residual_par};
@@ -31,4 +36,12 @@ pub use newton_trial::newton_trial;
 pub use newton_trial_partials::newton_trial_partials;
 pub use params::HeatParams;
 pub use thomas::thomas_solve;
+pub use thomas_batched::thomas_batched;
+pub use thomas_batched_factored::thomas_batched_factored;
 pub use thomas_march::thomas_march;
+pub use tridiag::{
+    check_diagonal_dominance, thomas_factor, BatchParams, CpuPartitionedTridiag, PartitionParams,
+    PartitionPlan, TridiagError, DEFAULT_BLOCK_ROWS, MAX_SWEEP_ROWS,
+};
+pub use tridiag_partition_reduce::tridiag_partition_reduce;
+pub use tridiag_partition_substitute::tridiag_partition_substitute;
