@@ -9,13 +9,19 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use rayon::prelude::*;
+
 use crate::backend::cpu::CpuSpaceTime;
 use crate::backend::gpu::GpuHeatSession;
+use crate::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
 use crate::backend::ComputeLabel;
 use crate::error::Result;
 use crate::gpu::layout::reals_to_bytes;
 use crate::gpu::{list_adapters, shader_source, AdapterRequest, AdapterSummary, GpuContext};
-use crate::kernels::{heat_residual_par, HeatParams};
+use crate::kernels::{
+    heat_residual_par, thomas_batched, thomas_batched_factored, thomas_factor, thomas_solve,
+    BatchParams, HeatParams, DEFAULT_BLOCK_ROWS,
+};
 use crate::newton::{newton_solve_into, NewtonOptions, NewtonStats};
 use crate::precision::Precision;
 use crate::problem::memory::available_memory_bytes;
@@ -31,16 +37,29 @@ pub enum BenchOp {
     Residual,
     /// The P1 Newton solve of the linear implicit problem (theta = 1) from the users' guess.
     Newton,
+    /// Batched tridiagonal solve, a matrix per system (4096 systems of 1024; quick: 256).
+    Batched,
+    /// Batched tridiagonal solve, one matrix factorised once for all systems.
+    BatchedShared,
+    /// One tridiagonal system of 1e7 unknowns (quick: 1e6), partitioned on the GPU.
+    Large,
 }
 
 impl BenchOp {
     /// Bytes each unknown must move (f64): the figure throughput is computed from.
     fn bytes_per_unknown(self, real: usize) -> usize {
         match self {
-            BenchOp::Copy | BenchOp::Residual => 2 * real,
+            BenchOp::Copy | BenchOp::Residual | BenchOp::BatchedShared => 2 * real,
             // Residual norm (read v), direction (read v, write dv), trial (read v, dv; write t).
             BenchOp::Newton => 6 * real,
+            // Read three bands and the right side, write the solution.
+            BenchOp::Batched | BenchOp::Large => 5 * real,
         }
+    }
+
+    /// Operations on the P1 problem (run once per `nt`); the others have sizes of their own.
+    fn is_p1(self) -> bool {
+        matches!(self, BenchOp::Copy | BenchOp::Residual | BenchOp::Newton)
     }
 }
 
@@ -49,6 +68,10 @@ pub struct BenchOptions {
     pub ops: Vec<BenchOp>,
     /// Time levels of the P1 problems (nx = 11): one row set per size.
     pub nts: Vec<usize>,
+    /// Systems and rows of the batched tridiagonal solves.
+    pub batch: (usize, usize),
+    /// Unknowns of the single large tridiagonal system.
+    pub large_n: usize,
     pub repeats: usize,
     pub cpu: bool,
     pub gpu: bool,
@@ -58,12 +81,21 @@ pub struct BenchOptions {
 impl BenchOptions {
     pub fn standard(quick: bool) -> BenchOptions {
         BenchOptions {
-            ops: vec![BenchOp::Copy, BenchOp::Residual, BenchOp::Newton],
+            ops: vec![
+                BenchOp::Copy,
+                BenchOp::Residual,
+                BenchOp::Newton,
+                BenchOp::Batched,
+                BenchOp::BatchedShared,
+                BenchOp::Large,
+            ],
             nts: if quick {
                 vec![100_000]
             } else {
                 vec![1_000_000, 10_000_000]
             },
+            batch: (if quick { 256 } else { 4096 }, 1024),
+            large_n: if quick { 1_000_000 } else { 10_000_000 },
             repeats: if quick { 3 } else { 5 },
             cpu: true,
             gpu: true,
@@ -95,7 +127,8 @@ impl Timing {
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchRow {
     pub op: BenchOp,
-    pub nt: usize,
+    /// The problem size in words ("nt = 1000000", "4096 x 1024").
+    pub size: String,
     pub unknowns: usize,
     pub label: ComputeLabel,
     pub software: bool,
@@ -108,7 +141,7 @@ pub struct BenchRow {
     /// From the kernel time where there is one, else end to end.
     pub unknowns_per_s: f64,
     pub gb_per_s: f64,
-    /// This row's GB/s over the same backend's copy GB/s at the same size.
+    /// This row's GB/s over the same backend's copy GB/s (at its largest size in this run).
     pub percent_of_copy: Option<f64>,
     /// CPU median over this row's median, end to end (GPU rows only).
     pub gpu_speedup: Option<f64>,
@@ -132,6 +165,52 @@ fn bench_problem(nt: usize) -> Heat1D {
         theta: 1.0,
         ..Heat1D::default()
     }
+}
+
+/// What one operation runs on.
+enum Workload {
+    P1(Heat1D),
+    /// `systems` tridiagonal systems of `rows` rows.
+    Batch {
+        systems: usize,
+        rows: usize,
+    },
+    Large {
+        n: usize,
+    },
+}
+
+impl Workload {
+    fn size(&self) -> String {
+        match self {
+            Workload::P1(p) => format!("nt={}", p.nt),
+            Workload::Batch { systems, rows } => format!("{systems}x{rows}"),
+            Workload::Large { n } => format!("n={n}"),
+        }
+    }
+
+    fn unknowns(&self) -> usize {
+        match self {
+            Workload::P1(p) => p.unknowns(),
+            Workload::Batch { systems, rows } => systems * rows,
+            Workload::Large { n } => *n,
+        }
+    }
+
+    fn p1(&self) -> &Heat1D {
+        match self {
+            Workload::P1(p) => p,
+            _ => unreachable!("a P1 operation on a tridiagonal workload"),
+        }
+    }
+}
+
+/// A diagonally dominant tridiagonal matrix of `len` rows (bands lower, diag, upper) and a right
+/// side: diag in [4, 4.6), off-diagonals -1, so a pivot-free solve is safe.
+fn tridiagonal_system(len: usize) -> [Vec<f64>; 4] {
+    let diag = (0..len).map(|k| 4.0 + 0.1 * (k % 7) as f64).collect();
+    let rhs = (0..len).map(|k| ((k * 37) % 101) as f64 / 101.0).collect();
+    [vec![-1.0; len], diag, vec![-1.0; len], rhs]
 }
 
 /// Times `repeats` runs of `f` (which returns its own timed span) after one warm-up run.
@@ -159,47 +238,68 @@ pub fn run_bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Resu
         rows: Vec::new(),
         skipped: Vec::new(),
     };
+    let mut work: Vec<(BenchOp, Workload)> = Vec::new();
     for &nt in &options.nts {
-        let problem = bench_problem(nt);
-        problem.validate()?;
-        // The CPU Newton holds three arrays and the GPU session four; both need host copies.
-        let needed = 8 * 5 * problem.unknowns() as u64;
-        if available_memory_bytes().is_some_and(|avail| needed > avail) {
+        for op in options.ops.iter().filter(|op| op.is_p1()) {
+            work.push((*op, Workload::P1(bench_problem(nt))));
+        }
+    }
+    for &op in options.ops.iter().filter(|op| !op.is_p1()) {
+        let (systems, rows) = options.batch;
+        let workload = match op {
+            BenchOp::Large => Workload::Large { n: options.large_n },
+            _ => Workload::Batch { systems, rows },
+        };
+        work.push((op, workload));
+    }
+    // Host copies of every array an operation holds (at most five nt*nx arrays of f64).
+    work.retain(|(op, w)| {
+        let needed = 8 * 6 * w.unknowns() as u64;
+        let fits = available_memory_bytes().is_none_or(|avail| needed <= avail);
+        if !fits {
             report.skipped.push(format!(
-                "nt = {nt}: needs {} MiB of host memory",
+                "{op:?} {}: needs {} MiB of host memory",
+                w.size(),
                 needed >> 20
             ));
-            continue;
+        }
+        fits
+    });
+    for (op, workload) in &work {
+        if let Workload::P1(p) = workload {
+            p.validate()?;
         }
         if options.cpu {
-            for &op in &options.ops {
-                progress(&format!("cpu {op:?} nt = {nt}"));
-                report.rows.push(cpu_row(op, &problem, options.repeats)?);
-            }
+            progress(&format!("cpu {op:?} {}", workload.size()));
+            report.rows.push(cpu_row(*op, workload, options.repeats)?);
         }
-        if options.gpu {
-            if adapters.is_empty() {
-                report.skipped.push("GPU: no adapter".to_string());
-            }
-            for adapter in &adapters {
-                let request = AdapterRequest {
-                    adapter_name: Some(adapter.name.clone()),
-                    backends: Some(adapter.backend.clone()),
-                    ..AdapterRequest::default()
-                };
-                let mut ctx = match GpuContext::new(&request, options.precision) {
-                    Ok(ctx) => ctx,
-                    Err(e) => {
-                        report.skipped.push(format!("{}: {e}", adapter.name));
-                        continue;
-                    }
-                };
-                for &op in &options.ops {
-                    progress(&format!("gpu {op:?} nt = {nt} on {}", adapter.name));
-                    let (row, back) = gpu_row(op, &problem, ctx, options.repeats)?;
-                    report.rows.push(row);
-                    ctx = back;
+    }
+    if options.gpu {
+        if adapters.is_empty() {
+            report.skipped.push("GPU: no adapter".to_string());
+        }
+        for adapter in &adapters {
+            let request = AdapterRequest {
+                adapter_name: Some(adapter.name.clone()),
+                backends: Some(adapter.backend.clone()),
+                ..AdapterRequest::default()
+            };
+            let mut ctx = match GpuContext::new(&request, options.precision) {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    report.skipped.push(format!("{}: {e}", adapter.name));
+                    continue;
                 }
+            };
+            for (op, workload) in &work {
+                progress(&format!(
+                    "gpu {op:?} {} on {}",
+                    workload.size(),
+                    adapter.name
+                ));
+                let (row, back) = gpu_row(*op, workload, ctx, options.repeats)?;
+                report.rows.push(row);
+                ctx = back;
             }
         }
     }
@@ -209,19 +309,19 @@ pub fn run_bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Resu
 
 fn row(
     op: BenchOp,
-    problem: &Heat1D,
+    workload: &Workload,
     label: ComputeLabel,
     software: bool,
     setup: Duration,
     end_to_end: Timing,
     kernel: Option<Timing>,
 ) -> BenchRow {
-    let unknowns = problem.unknowns();
+    let unknowns = workload.unknowns();
     let bytes_per_unknown = op.bytes_per_unknown(label.precision.bytes());
     let seconds = kernel.map_or(end_to_end.median_s, |k| k.median_s);
     BenchRow {
         op,
-        nt: problem.nt,
+        size: workload.size(),
         unknowns,
         label,
         software,
@@ -237,34 +337,39 @@ fn row(
     }
 }
 
-fn cpu_row(op: BenchOp, problem: &Heat1D, repeats: usize) -> Result<BenchRow> {
-    let n = problem.unknowns();
+fn cpu_row(op: BenchOp, workload: &Workload, repeats: usize) -> Result<BenchRow> {
+    let n = workload.unknowns();
     let setup_start = Instant::now();
-    let guess = problem.initial_guess();
+    let mut x = vec![0.0; n];
     let (setup, end_to_end) = match op {
         BenchOp::Copy => {
-            let mut dst = vec![0.0; n];
+            let src = workload.p1().initial_guess();
             let setup = setup_start.elapsed();
-            let timing = time_repeats(repeats, || {
-                timed(|| Ok(dst.copy_from_slice(std::hint::black_box(&guess))))
-            })?;
-            (setup, timing)
+            // All threads, like the residual: the CPU's bandwidth, not one core's.
+            let copy = || {
+                x.par_chunks_mut(1 << 16)
+                    .zip(src.par_chunks(1 << 16))
+                    .for_each(|(d, s)| d.copy_from_slice(s));
+                Ok(())
+            };
+            let mut copy = copy;
+            (setup, time_repeats(repeats, || timed(&mut copy))?)
         }
         BenchOp::Residual => {
-            let (mut r, params) = (vec![0.0; n], HeatParams::new(problem));
+            let problem = workload.p1();
+            let (v, params) = (problem.initial_guess(), HeatParams::new(problem));
             let setup = setup_start.elapsed();
             let timing = time_repeats(repeats, || {
                 timed(|| {
-                    Ok(heat_residual_par(
-                        &params,
-                        std::hint::black_box(&guess),
-                        &mut r,
-                    ))
+                    heat_residual_par(&params, std::hint::black_box(&v), &mut x);
+                    Ok(())
                 })
             })?;
             (setup, timing)
         }
         BenchOp::Newton => {
+            let problem = workload.p1();
+            let guess = problem.initial_guess();
             let mut system = CpuSpaceTime::new(problem, guess.clone())?;
             let setup = setup_start.elapsed();
             let (opts, mut stats) = (NewtonOptions::default(), NewtonStats::default());
@@ -274,10 +379,49 @@ fn cpu_row(op: BenchOp, problem: &Heat1D, repeats: usize) -> Result<BenchRow> {
             })?;
             (setup, timing)
         }
+        BenchOp::Batched | BenchOp::BatchedShared => {
+            let Workload::Batch { systems, rows } = *workload else {
+                unreachable!()
+            };
+            let params = BatchParams {
+                n: rows as u32,
+                batch: systems as u32,
+                offset: 0,
+            };
+            let [lower, diag, upper, rhs] = tridiagonal_system(n);
+            let mut scratch = vec![0.0; if op == BenchOp::Batched { n } else { 3 * rows }];
+            if op == BenchOp::BatchedShared {
+                thomas_factor(&lower[..rows], &diag[..rows], &upper[..rows], &mut scratch)?;
+            }
+            let setup = setup_start.elapsed();
+            let timing = time_repeats(repeats, || {
+                timed(|| {
+                    if op == BenchOp::Batched {
+                        thomas_batched(&params, &lower, &diag, &upper, &rhs, &mut x, &mut scratch);
+                    } else {
+                        thomas_batched_factored(&params, &scratch, &rhs, &mut x);
+                    }
+                    Ok(())
+                })
+            })?;
+            (setup, timing)
+        }
+        BenchOp::Large => {
+            let [lower, diag, upper, rhs] = tridiagonal_system(n);
+            let mut scratch = vec![0.0; n];
+            let setup = setup_start.elapsed();
+            let timing = time_repeats(repeats, || {
+                timed(|| {
+                    thomas_solve(&lower, &diag, &upper, &rhs, &mut x, &mut scratch);
+                    Ok(())
+                })
+            })?;
+            (setup, timing)
+        }
     };
     Ok(row(
         op,
-        problem,
+        workload,
         ComputeLabel::cpu(),
         false,
         setup,
@@ -289,7 +433,7 @@ fn cpu_row(op: BenchOp, problem: &Heat1D, repeats: usize) -> Result<BenchRow> {
 /// Measures `op` on the GPU of `ctx` and gives the context back.
 fn gpu_row(
     op: BenchOp,
-    problem: &Heat1D,
+    workload: &Workload,
     mut ctx: GpuContext,
     repeats: usize,
 ) -> Result<(BenchRow, GpuContext)> {
@@ -299,35 +443,39 @@ fn gpu_row(
         device: ctx.summary().to_string(),
         precision: ctx.precision(),
     };
-    let guess = problem.initial_guess();
+    let n = workload.unknowns();
+    let mut x = vec![0.0; n];
     let setup_start = Instant::now();
     let (setup, end_to_end, kernel, ctx) = match op {
         BenchOp::Copy => {
-            let copy = DeviceCopy::new(&ctx, &guess)?;
+            let copy = DeviceCopy::new(&ctx, &workload.p1().initial_guess())?;
             let setup = setup_start.elapsed();
             let end_to_end = time_repeats(repeats, || timed(|| copy.run(&ctx)))?;
             let kernel = kernel_timing(&mut ctx, |c| c, repeats, |c| copy.run(c))?;
             (setup, end_to_end, kernel, ctx)
         }
         BenchOp::Residual => {
+            let problem = workload.p1();
+            let guess = problem.initial_guess();
             let mut session = GpuHeatSession::new(ctx, problem, &guess)?;
             let setup = setup_start.elapsed();
-            let mut r = vec![0.0; problem.unknowns()];
             let end_to_end = time_repeats(repeats, || {
                 timed(|| {
                     session.set_iterate(&guess, problem)?;
-                    session.residual_into(&mut r)
+                    session.residual_into(&mut x)
                 })
             })?;
             let kernel = kernel_timing(
                 &mut session,
                 |s| s.context(),
                 repeats,
-                |s| s.residual_into(&mut r),
+                |s| s.residual_into(&mut x),
             )?;
             (setup, end_to_end, kernel, session.into_context())
         }
         BenchOp::Newton => {
+            let problem = workload.p1();
+            let guess = problem.initial_guess();
             let mut session = GpuHeatSession::new(ctx, problem, &guess)?;
             let setup = setup_start.elapsed();
             let (opts, mut stats) = (NewtonOptions::default(), NewtonStats::default());
@@ -340,9 +488,49 @@ fn gpu_row(
             let kernel = kernel_timing(&mut session, |s| s.context(), repeats, &mut solve)?;
             (setup, end_to_end, kernel, session.into_context())
         }
+        BenchOp::Batched | BenchOp::BatchedShared => {
+            let Workload::Batch { systems, rows } = *workload else {
+                unreachable!()
+            };
+            let [lower, diag, upper, rhs] = tridiagonal_system(n);
+            let mut solver = if op == BenchOp::Batched {
+                GpuBatchedTridiag::general(ctx, rows, systems, &lower, &diag, &upper)?
+            } else {
+                GpuBatchedTridiag::shared(
+                    ctx,
+                    rows,
+                    systems,
+                    &lower[..rows],
+                    &diag[..rows],
+                    &upper[..rows],
+                )?
+            };
+            let setup = setup_start.elapsed();
+            let end_to_end = time_repeats(repeats, || timed(|| Ok(solver.solve(&rhs, &mut x)?)))?;
+            let kernel = kernel_timing(
+                &mut solver,
+                |s| s.context(),
+                repeats,
+                |s| Ok(s.solve(&rhs, &mut x)?),
+            )?;
+            (setup, end_to_end, kernel, solver.into_context())
+        }
+        BenchOp::Large => {
+            let [lower, diag, upper, rhs] = tridiagonal_system(n);
+            let mut solver = GpuLargeTridiag::new(ctx, &lower, &diag, &upper, DEFAULT_BLOCK_ROWS)?;
+            let setup = setup_start.elapsed();
+            let end_to_end = time_repeats(repeats, || timed(|| Ok(solver.solve(&rhs, &mut x)?)))?;
+            let kernel = kernel_timing(
+                &mut solver,
+                |s| s.context(),
+                repeats,
+                |s| Ok(s.solve(&rhs, &mut x)?),
+            )?;
+            (setup, end_to_end, kernel, solver.into_context())
+        }
     };
     Ok((
-        row(op, problem, label, software, setup, end_to_end, kernel),
+        row(op, workload, label, software, setup, end_to_end, kernel),
         ctx,
     ))
 }
@@ -419,22 +607,22 @@ impl DeviceCopy {
     }
 }
 
-/// Fills in percent-of-copy (same backend and size) and the GPU/CPU ratios (same op and size).
+/// Fills in percent-of-copy (same backend, its copy at the largest size) and the GPU/CPU
+/// ratios (same operation and size).
 fn derive_ratios(rows: &mut [BenchRow]) {
     let snapshot = rows.to_vec();
     for row in rows.iter_mut() {
-        let same_device = |r: &&BenchRow| r.label == row.label && r.nt == row.nt;
-        if let Some(copy) = snapshot
+        let copy = snapshot
             .iter()
-            .filter(same_device)
-            .find(|r| r.op == BenchOp::Copy)
-        {
+            .filter(|r| r.label == row.label && r.op == BenchOp::Copy)
+            .max_by_key(|r| r.unknowns);
+        if let Some(copy) = copy {
             row.percent_of_copy = Some(100.0 * row.gb_per_s / copy.gb_per_s);
         }
         if row.label.backend == "gpu" {
             let cpu = snapshot
                 .iter()
-                .find(|r| r.label.backend == "cpu" && r.op == row.op && r.nt == row.nt);
+                .find(|r| r.label.backend == "cpu" && r.op == row.op && r.size == row.size);
             if let Some(cpu) = cpu {
                 row.gpu_speedup = Some(cpu.end_to_end.median_s / row.end_to_end.median_s);
                 row.gpu_kernel_speedup = row.kernel.map(|k| cpu.end_to_end.median_s / k.median_s);

@@ -37,6 +37,8 @@ pub enum Command {
     Residual(ResidualArgs),
     /// List the compute devices (works with none).
     Info(InfoArgs),
+    /// Time the same operations on every backend (CPU, each adapter) in one run.
+    Bench(BenchArgs),
 }
 
 /// Problem parameters; each overrides the config file, which overrides the defaults.
@@ -172,6 +174,33 @@ pub struct ResidualArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Small sizes (nt = 1e5) and 3 repeats.
+    #[arg(long)]
+    pub quick: bool,
+    /// Operations to run.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub ops: Option<Vec<crate::bench::BenchOp>>,
+    /// Time levels of the P1 problems (nx = 11), e.g. --nt 1000000,10000000.
+    #[arg(long, value_delimiter = ',')]
+    pub nt: Option<Vec<usize>>,
+    /// Timed runs per measurement (after one warm-up).
+    #[arg(long)]
+    pub repeats: Option<usize>,
+    /// Skip the CPU or the GPU side.
+    #[arg(long, conflicts_with = "gpu_only")]
+    pub cpu_only: bool,
+    #[arg(long)]
+    pub gpu_only: bool,
+    /// GPU precision (default: f64 where the adapter has it).
+    #[arg(long, value_enum)]
+    pub precision: Option<Precision>,
+    /// Also write the report as JSON.
+    #[arg(long, value_name = "FILE.json")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct InfoArgs {
     #[arg(long)]
     pub json: bool,
@@ -203,6 +232,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Solve(args) => solve_command(&args),
         Command::Residual(args) => residual_command(&args),
         Command::Info(args) => info_command(&args),
+        Command::Bench(args) => bench_command(&args),
     }
 }
 
@@ -556,4 +586,109 @@ fn info_command(args: &InfoArgs) -> anyhow::Result<()> {
         }
     }
     emit(&out)
+}
+
+fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
+    use crate::bench::{run_bench, BenchOptions};
+    let mut options = BenchOptions::standard(args.quick);
+    if let Some(ops) = &args.ops {
+        options.ops = ops.clone();
+    }
+    if let Some(nt) = &args.nt {
+        options.nts = nt.clone();
+    }
+    options.repeats = args.repeats.unwrap_or(options.repeats);
+    options.cpu = !args.gpu_only;
+    options.gpu = !args.cpu_only;
+    options.precision = args.precision;
+    let report = run_bench(&options, &mut |what| eprintln!("measuring {what}"))?;
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut out = String::new();
+    say!(
+        out,
+        "cpu: {} threads; adapters: {}",
+        report.cpu_threads,
+        adapter_names(&report.adapters)
+    );
+    say!(
+        out,
+        "{:<14} {:>12} {:>10} {:<34} {:>10} {:>21} {:>10} {:>9} {:>7} {:>6} {:>8}",
+        "op",
+        "size",
+        "unknowns",
+        "backend",
+        "median",
+        "spread (min..max)",
+        "kernel",
+        "Munk/s",
+        "GB/s",
+        "%copy",
+        "GPU/CPU"
+    );
+    for row in &report.rows {
+        let backend = format!(
+            "{} {}{}",
+            if row.label.backend == "cpu" {
+                format!("cpu ({} thr)", report.cpu_threads)
+            } else {
+                short_device(&row.label.device)
+            },
+            row.label.precision,
+            if row.software { " software" } else { "" }
+        );
+        let ms = |s: f64| format!("{:.2} ms", s * 1e3);
+        say!(
+            out,
+            "{:<14} {:>12} {:>10.3e} {:<34} {:>10} {:>21} {:>10} {:>9.1} {:>7.2} {:>6} {:>8}",
+            serde_json::to_value(row.op)?.as_str().unwrap_or("?"),
+            row.size,
+            row.unknowns as f64,
+            backend,
+            ms(row.end_to_end.median_s),
+            format!("{}..{}", ms(row.end_to_end.min_s), ms(row.end_to_end.max_s)),
+            row.kernel.map_or("-".to_string(), |k| ms(k.median_s)),
+            row.unknowns_per_s / 1e6,
+            row.gb_per_s,
+            row.percent_of_copy
+                .map_or("-".to_string(), |p| format!("{p:.0}%")),
+            row.gpu_speedup
+                .map_or("-".to_string(), |r| format!("{r:.2}x")),
+        );
+    }
+    for note in &report.skipped {
+        say!(out, "skipped: {note}");
+    }
+    say!(
+        out,
+        "median/spread: wall time incl. uploads and downloads; kernel: GPU time of the compute passes (timestamp queries);\n\
+         GB/s from the minimum bytes per unknown (copy, residual, batched-shared: 2 reals; batched, large: 5; Newton: 6)\n\
+         and the kernel time where measured; %copy: against the same backend's copy (largest size, all CPU threads);\n\
+         GPU/CPU: CPU median over GPU median (end to end). The CPU Newton and tridiagonal solves run on one thread.\n\
+         A software adapter (llvmpipe) runs on the CPU: its figures say nothing about GPU speed."
+    );
+    emit(&out)
+}
+
+fn adapter_names(adapters: &[crate::gpu::AdapterSummary]) -> String {
+    if adapters.is_empty() {
+        return "none".to_string();
+    }
+    adapters
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The adapter name without its details in brackets and parentheses.
+fn short_device(device: &str) -> String {
+    let name = device
+        .split([' '])
+        .take_while(|w| !w.starts_with(['(', '[']))
+        .collect::<Vec<_>>()
+        .join(" ");
+    name.chars().take(24).collect()
 }

@@ -55,6 +55,10 @@ pub enum HeatError {
         reason: String,
     },
 
+    /// A tridiagonal solve refused (not diagonally dominant, bad shape) or failed on the device.
+    #[error(transparent)]
+    Tridiag(#[from] crate::kernels::tridiag::TridiagError),
+
     /// A GPU failure: no adapter, a device limit, a validation or mapping error.
     #[error(transparent)]
     Gpu(#[from] crate::gpu::GpuError),

@@ -225,7 +225,9 @@ impl GpuBatchedTridiag {
         self.transfer.upload(&self.ctx, &self.rhs, rhs)?;
         let mut encoder = self.ctx.create_encoder("batched tridiagonal solve");
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            let mut pass = self
+                .ctx
+                .begin_compute_pass(&mut encoder, "tridiagonal solve");
             self.ctx
                 .dispatch(&mut pass, &self.pipeline, &self.bind_group, self.grid);
         }
@@ -379,7 +381,9 @@ impl GpuLargeTridiag {
         self.transfer.upload(&self.ctx, &self.rhs, rhs)?;
         let mut encoder = self.ctx.create_encoder("partitioned tridiagonal solve");
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            let mut pass = self
+                .ctx
+                .begin_compute_pass(&mut encoder, "tridiagonal solve");
             for level in &self.levels {
                 self.ctx.dispatch(
                     &mut pass,
