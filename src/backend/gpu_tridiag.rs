@@ -228,11 +228,25 @@ impl GpuBatchedTridiag {
             let mut pass = self
                 .ctx
                 .begin_compute_pass(&mut encoder, "tridiagonal solve");
-            self.ctx
-                .dispatch(&mut pass, &self.pipeline, &self.bind_group, self.grid);
+            self.record_solve(&mut pass);
         }
         self.ctx.submit(encoder)?;
         self.transfer.download(&self.ctx, &self.x, x)
+    }
+
+    /// Records a solve of the device-resident right sides ([`Self::rhs_buffer`]) into
+    /// [`Self::x_buffer`], for callers that keep everything on the device (time marching).
+    pub fn record_solve(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.ctx
+            .dispatch(pass, &self.pipeline, &self.bind_group, self.grid);
+    }
+
+    pub fn rhs_buffer(&self) -> &wgpu::Buffer {
+        &self.rhs
+    }
+
+    pub fn x_buffer(&self) -> &wgpu::Buffer {
+        &self.x
     }
 
     pub fn params(&self) -> BatchParams {
@@ -384,27 +398,41 @@ impl GpuLargeTridiag {
             let mut pass = self
                 .ctx
                 .begin_compute_pass(&mut encoder, "tridiagonal solve");
-            for level in &self.levels {
-                self.ctx.dispatch(
-                    &mut pass,
-                    &self.reduce_pipeline,
-                    &level.reduce,
-                    level.blocks_grid,
-                );
-            }
-            self.ctx
-                .dispatch(&mut pass, &self.direct_pipeline, &self.direct, [1, 1, 1]);
-            for level in self.levels.iter().rev() {
-                self.ctx.dispatch(
-                    &mut pass,
-                    &self.substitute_pipeline,
-                    &level.substitute,
-                    level.rows_grid,
-                );
-            }
+            self.record_solve(&mut pass);
         }
         self.ctx.submit(encoder)?;
         self.transfer.download(&self.ctx, &self.x, x)
+    }
+
+    /// Records a solve of the device-resident right side ([`Self::rhs_buffer`], first n values)
+    /// into [`Self::x_buffer`] (first n values), for callers that keep everything on the device.
+    pub fn record_solve(&self, pass: &mut wgpu::ComputePass<'_>) {
+        for level in &self.levels {
+            self.ctx.dispatch(
+                pass,
+                &self.reduce_pipeline,
+                &level.reduce,
+                level.blocks_grid,
+            );
+        }
+        self.ctx
+            .dispatch(pass, &self.direct_pipeline, &self.direct, [1, 1, 1]);
+        for level in self.levels.iter().rev() {
+            self.ctx.dispatch(
+                pass,
+                &self.substitute_pipeline,
+                &level.substitute,
+                level.rows_grid,
+            );
+        }
+    }
+
+    pub fn rhs_buffer(&self) -> &wgpu::Buffer {
+        &self.rhs
+    }
+
+    pub fn x_buffer(&self) -> &wgpu::Buffer {
+        &self.x
     }
 
     pub fn plan(&self) -> &PartitionPlan {

@@ -4,6 +4,7 @@
 pub mod cpu;
 pub mod gpu;
 pub mod gpu_tridiag;
+pub mod theta_march;
 
 use serde::Serialize;
 

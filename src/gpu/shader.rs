@@ -59,6 +59,7 @@ pub const KERNELS: &[(&str, &str)] = &[
             include_str!("../../shaders/newton_trial_partials.wgsl")
         ),
     ),
+    ("theta_rhs", include_str!("../../shaders/theta_rhs.wgsl")),
     (
         "max_abs_reduce",
         concat!(
