@@ -83,7 +83,7 @@ impl MemberSet {
 
 /// Calls `on_level(i, level)` for level 0, every `every`-th and the last of `nt` levels.
 fn is_kept(step: usize, nt: usize, every: usize) -> bool {
-    step % every == 0 || step == nt - 1
+    step.is_multiple_of(every) || step == nt - 1
 }
 
 /// The march on the CPU with the twins of the GPU kernels (`theta_rhs`, `thomas_batched`).
