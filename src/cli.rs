@@ -16,7 +16,10 @@ use crate::kernels::{heat_residual_par, HeatParams};
 use crate::newton::NewtonOptions;
 use crate::precision::Precision;
 use crate::problem::Heat1D;
-use crate::solve::{solve, Backend, Compute, Mode, SolveOptions, SolveReport};
+use crate::solve::{
+    linear_march, solve, Backend, Compute, Mode, SolveOptions, SolveReport, WorkShape,
+};
+use crate::sweep::Sweep;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -115,9 +118,9 @@ pub struct ComputeArgs {
 }
 
 impl ComputeArgs {
-    /// The chosen backend; a fallback notice goes to stderr as one line.
-    fn select(&self, mode: Mode) -> anyhow::Result<Compute> {
-        let (compute, notice) = Compute::select(self.backend, self.precision, mode)?;
+    /// The chosen backend; the reason for an automatic choice goes to stderr as one line.
+    fn select(&self, shape: &WorkShape) -> anyhow::Result<Compute> {
+        let (compute, notice) = Compute::select(self.backend, self.precision, shape)?;
         if let Some(notice) = notice {
             eprintln!("note: {notice}");
         }
@@ -146,9 +149,13 @@ pub struct SolveArgs {
     /// Take full Newton steps (no backtracking).
     #[arg(long)]
     pub no_line_search: bool,
-    /// Write the solved field (levels x nx, f64) as .npy.
+    /// Write the solved field (levels x nx, f64; with --sweep: members x levels x nx) as .npy.
     #[arg(long, value_name = "FILE.npy")]
     pub out: Option<PathBuf>,
+    /// Solve many members at once, differing in one parameter: PARAM=START:END:COUNT or
+    /// PARAM=V1,V2,... (PARAM: alpha, t_x0, t_xl, t_t0). Marches the linear problem.
+    #[arg(long, value_name = "PARAM=RANGE")]
+    pub sweep: Option<Sweep>,
     /// Print a machine-readable summary instead of text.
     #[arg(long)]
     pub json: bool,
@@ -290,7 +297,12 @@ fn solve_command(args: &SolveArgs) -> anyhow::Result<()> {
         Mode::AllAtOnce => "Newton iterations",
         Mode::March => "steps",
     };
-    let compute = args.compute.select(args.mode)?;
+    if let Some(sweep) = &args.sweep {
+        return sweep_command(args, &problem, sweep);
+    }
+    let compute = args
+        .compute
+        .select(&WorkShape::of(&problem, args.mode, 1))?;
     let mut progress = DelayedProgress::new(unit);
     let start = Instant::now();
     let solution = solve(&problem, &options, compute, None, &mut |done, total| {
@@ -327,6 +339,10 @@ fn solve_command(args: &SolveArgs) -> anyhow::Result<()> {
                 say!(out, "  iteration {k:2}: |F|_scaled = {r:.3e}{lambda}");
             }
         }
+        SolveReport::LinearMarch { steps, .. } => say!(
+            out,
+            "mode       linear march: {steps} steps, one tridiagonal solve each"
+        ),
         SolveReport::March(stats) => say!(
         out,
             "mode       march: {} steps, {} Newton iterations (max {} per step), max step residual {:.3e}",
@@ -419,30 +435,34 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
     problem.check_field("input", &v)?;
     let layout = problem.layout();
     let mut r = vec![0.0; problem.unknowns()];
-    let (label, how, elapsed) = match args.compute.select(Mode::AllAtOnce)? {
-        Compute::Cpu => {
-            let params = HeatParams::new(&problem);
-            let elapsed = median_time(|| {
-                heat_residual_par(&params, &v, &mut r);
-                Ok(())
-            })?;
-            let threads = rayon::current_num_threads();
-            (
-                ComputeLabel::cpu(),
-                format!("preallocated output, {threads} threads"),
-                elapsed,
-            )
-        }
-        Compute::Gpu(ctx) => {
-            let mut session = GpuHeatSession::new(*ctx, &problem, &v)?;
-            let elapsed = median_time(|| Ok(session.residual_into(&mut r)?))?;
-            (
-                session.label(),
-                "end to end: dispatch, download, reorder".to_string(),
-                elapsed,
-            )
-        }
-    };
+    let (label, how, elapsed) =
+        match args
+            .compute
+            .select(&WorkShape::of(&problem, Mode::AllAtOnce, 1))?
+        {
+            Compute::Cpu => {
+                let params = HeatParams::new(&problem);
+                let elapsed = median_time(|| {
+                    heat_residual_par(&params, &v, &mut r);
+                    Ok(())
+                })?;
+                let threads = rayon::current_num_threads();
+                (
+                    ComputeLabel::cpu(),
+                    format!("preallocated output, {threads} threads"),
+                    elapsed,
+                )
+            }
+            Compute::Gpu(ctx) => {
+                let mut session = GpuHeatSession::new(*ctx, &problem, &v)?;
+                let elapsed = median_time(|| Ok(session.residual_into(&mut r)?))?;
+                (
+                    session.label(),
+                    "end to end: dispatch, download, reorder".to_string(),
+                    elapsed,
+                )
+            }
+        };
 
     let energy = &r[layout.energy_start()..];
     let blocks = json!({
@@ -691,4 +711,82 @@ fn short_device(device: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     name.chars().take(24).collect()
+}
+
+/// `solve --sweep`: every member marched at once, kept levels streamed to a stacked .npy.
+fn sweep_command(args: &SolveArgs, base: &Heat1D, sweep: &Sweep) -> anyhow::Result<()> {
+    let members = sweep.members(base);
+    let compute = args
+        .compute
+        .select(&WorkShape::of(base, Mode::March, members.len()))?;
+    let kept = crate::march::snapshot_levels(base.nt, args.snapshot_every).len();
+    let mut file = match &args.out {
+        Some(path) => Some(crate::output::NpyRows::create(
+            path,
+            &[members.len(), kept, base.nx],
+        )?),
+        None => None,
+    };
+    let mut progress = DelayedProgress::new("steps");
+    let start = Instant::now();
+    let march = linear_march(
+        &members,
+        args.snapshot_every,
+        compute,
+        &mut |member, row, level| match &mut file {
+            Some(f) => f.write_row(member * kept + row, level),
+            None => Ok(()),
+        },
+        &mut |done, total| progress.update(done, total),
+    )?;
+    let elapsed = start.elapsed();
+    drop(progress);
+    let mut out = String::new();
+    if args.json {
+        let summary = json!({
+            "problem": base,
+            "sweep": sweep,
+            "label": march.label,
+            "levels_kept": march.levels.len(),
+            "elapsed_s": elapsed.as_secs_f64(),
+            "final_levels": march.final_levels,
+            "out": args.out,
+        });
+        say!(out, "{}", serde_json::to_string_pretty(&summary)?);
+        return emit(&out);
+    }
+    print_problem(&mut out, base, &march.label);
+    say!(
+        out,
+        "sweep      {} = {} members from {} to {}",
+        sweep.param,
+        sweep.values.len(),
+        sweep.values[0],
+        sweep.values[sweep.values.len() - 1]
+    );
+    say!(
+        out,
+        "time       {:.3} s ({} steps, {} levels kept)",
+        elapsed.as_secs_f64(),
+        base.nt - 1,
+        march.levels.len()
+    );
+    for (value, last) in sweep.values.iter().zip(&march.final_levels).take(4) {
+        say!(
+            out,
+            "{} = {value}: T(x, t_max) = {}",
+            sweep.param,
+            format_row(last)
+        );
+    }
+    if let Some(path) = &args.out {
+        say!(
+            out,
+            "wrote      {} ({} x {kept} x {} f64)",
+            path.display(),
+            members.len(),
+            base.nx
+        );
+    }
+    emit(&out)
 }

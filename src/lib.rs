@@ -14,9 +14,11 @@ pub mod gpu;
 pub mod kernels;
 pub mod march;
 pub mod newton;
+pub mod output;
 pub mod precision;
 pub mod problem;
 pub mod solve;
+pub mod sweep;
 
 pub use error::{HeatError, Result};
 pub use problem::Heat1D;

@@ -53,6 +53,11 @@ pub enum SolveReport {
         newton: NewtonStats,
     },
     March(MarchStats),
+    /// The linear theta march: one tridiagonal solve per step, no Newton iteration.
+    LinearMarch {
+        steps: usize,
+        elapsed_s: f64,
+    },
 }
 
 /// A solved field: rows are the kept time levels, columns the space points.
@@ -90,14 +95,64 @@ pub enum Compute {
     Gpu(Box<GpuContext>),
 }
 
+/// What a solve will do, for the choice of backend.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkShape {
+    pub mode: Mode,
+    pub nt: usize,
+    pub nx: usize,
+    /// Members of a sweep (1 without).
+    pub members: usize,
+}
+
+impl WorkShape {
+    pub fn of(problem: &Heat1D, mode: Mode, members: usize) -> WorkShape {
+        WorkShape {
+            mode,
+            nt: problem.nt,
+            nx: problem.nx,
+            members,
+        }
+    }
+
+    /// The cost model behind `--backend auto`: whether a hardware GPU should beat the CPU, and
+    /// why, in one line. A step of a march costs the GPU a few dispatches (tens of microseconds)
+    /// whatever its size, and the CPU about 4 ns per unknown; the all-at-once direction is a
+    /// sequential march over levels, which a GPU runs in one invocation per chunk.
+    pub fn prefers_gpu(&self) -> (bool, String) {
+        let per_step = self.nx * self.members;
+        match self.mode {
+            Mode::AllAtOnce if self.nx < 4096 => (
+                false,
+                format!(
+                    "the all-at-once direction marches {} levels of {} points one after another: \
+                     latency-bound on a GPU",
+                    self.nt, self.nx
+                ),
+            ),
+            Mode::AllAtOnce => (true, format!("levels of {} points fill the GPU", self.nx)),
+            Mode::March if per_step < 10_000 => (
+                false,
+                format!(
+                    "a step has {per_step} unknowns: dispatch overhead would dominate on a GPU"
+                ),
+            ),
+            Mode::March => (
+                true,
+                format!("a step has {per_step} unknowns: enough to fill a GPU"),
+            ),
+        }
+    }
+}
+
 impl Compute {
-    /// Picks the backend. `auto` falls back to the CPU when no hardware adapter (or none with
-    /// the requested precision) exists, or for the march mode, and returns a one-line notice
-    /// saying so; `gpu` fails instead. The CPU computes in f64 only.
+    /// Picks the backend. `auto` uses a hardware GPU when the cost model favours it and one
+    /// exists, and says in one line what it chose and why; `gpu` fails when no adapter exists.
+    /// The CPU computes in f64 only.
     pub fn select(
         backend: Backend,
         precision: Option<Precision>,
-        mode: Mode,
+        shape: &WorkShape,
     ) -> Result<(Compute, Option<String>)> {
         let cpu_f32 = || {
             HeatError::invalid(
@@ -106,38 +161,39 @@ impl Compute {
                 "the CPU backend computes in f64; use --backend gpu for f32",
             )
         };
+        let gpu = || -> Result<Compute> {
+            Ok(Compute::Gpu(Box::new(GpuContext::new(
+                &AdapterRequest::from_env(),
+                precision,
+            )?)))
+        };
         match backend {
             Backend::Cpu if precision == Some(Precision::F32) => Err(cpu_f32()),
             Backend::Cpu => Ok((Compute::Cpu, None)),
-            Backend::Gpu if mode == Mode::March => Err(HeatError::invalid(
-                "mode",
-                "march",
-                "the GPU backend solves all-at-once; use --mode all-at-once or --backend cpu",
-            )),
-            Backend::Gpu => {
-                let ctx = GpuContext::new(&AdapterRequest::from_env(), precision)?;
-                Ok((Compute::Gpu(Box::new(ctx)), None))
-            }
-            Backend::Auto if mode == Mode::March => Ok((Compute::Cpu, None)),
+            Backend::Gpu => Ok((gpu()?, None)),
             Backend::Auto => {
-                let fallback = |why: String| {
-                    let precision_note = if precision == Some(Precision::F32) {
+                let cpu_because = |why: String| {
+                    let in_f64 = if precision == Some(Precision::F32) {
                         " in f64"
                     } else {
                         ""
                     };
-                    Ok((
-                        Compute::Cpu,
-                        Some(format!("{why}: running on the CPU{precision_note}")),
-                    ))
+                    Ok((Compute::Cpu, Some(format!("auto: CPU{in_f64}: {why}"))))
                 };
+                let (gpu_wins, why) = shape.prefers_gpu();
+                if !gpu_wins {
+                    return cpu_because(why);
+                }
                 match GpuContext::new(&AdapterRequest::from_env(), precision) {
-                    Ok(ctx) if ctx.summary().is_software => fallback(format!(
-                        "only a software adapter ({}) found, slower than the CPU path (--backend gpu uses it anyway)",
+                    Ok(ctx) if ctx.summary().is_software => cpu_because(format!(
+                        "{why}, but the only adapter ({}) is software, slower than the CPU (--backend gpu uses it anyway)",
                         ctx.summary().name
                     )),
-                    Ok(ctx) => Ok((Compute::Gpu(Box::new(ctx)), None)),
-                    Err(e) => fallback(format!("no usable GPU ({e})")),
+                    Ok(ctx) => {
+                        let notice = format!("auto: GPU {}: {why}", ctx.summary().name);
+                        Ok((Compute::Gpu(Box::new(ctx)), Some(notice)))
+                    }
+                    Err(e) => cpu_because(format!("{why}, but there is no usable GPU ({e})")),
                 }
             }
         }
@@ -160,11 +216,8 @@ pub fn solve(
         Compute::Gpu(ctx) => *ctx,
     };
     if options.mode == Mode::March {
-        return Err(HeatError::invalid(
-            "mode",
-            "march",
-            "the GPU backend solves all-at-once",
-        ));
+        // On the GPU the march is the linear theta march (one large tridiagonal solve a step).
+        return linear_march_solution(problem, options, Compute::Gpu(Box::new(ctx)), progress);
     }
     problem.validate()?;
     let guess = initial_guess.unwrap_or_else(|| problem.initial_guess());
@@ -289,4 +342,97 @@ impl<S: NewtonSystem, F: FnMut(u64)> NewtonSystem for Observed<'_, S, F> {
     fn accept_trial(&mut self) {
         self.inner.accept_trial()
     }
+}
+
+/// Receives `(member, kept index, level)` for each kept level of a march.
+pub type LevelSink<'a> = &'a mut dyn FnMut(usize, usize, &[f64]) -> Result<()>;
+
+/// What a linear march (one grid or a sweep) produced.
+pub struct LinearMarch {
+    pub label: ComputeLabel,
+    /// Time index of each kept level.
+    pub levels: Vec<usize>,
+    /// The last level of each member.
+    pub final_levels: Vec<Vec<f64>>,
+}
+
+/// Marches `members` (one problem, or a sweep) with the linear theta scheme on `compute`,
+/// streaming the kept levels to `sink(member, kept index, level)`.
+pub fn linear_march(
+    members: &[Heat1D],
+    snapshot_every: usize,
+    compute: Compute,
+    sink: LevelSink,
+    progress: Progress,
+) -> Result<LinearMarch> {
+    use crate::backend::theta_march::{CpuThetaMarch, GpuThetaMarch};
+    if snapshot_every == 0 {
+        return Err(HeatError::invalid("snapshot_every", 0, "must be >= 1"));
+    }
+    let first = members
+        .first()
+        .ok_or_else(|| HeatError::invalid("sweep", 0, "needs at least one member"))?;
+    let (nt, m) = (first.nt, members.len());
+    let mut levels = Vec::new();
+    let mut final_levels = vec![Vec::new(); m];
+    let mut on_level = |i: usize, interleaved: &[f64]| -> Result<()> {
+        for (s, last) in final_levels.iter_mut().enumerate() {
+            last.clear();
+            last.extend(interleaved.iter().skip(s).step_by(m));
+            sink(s, levels.len(), last)?;
+        }
+        levels.push(i);
+        Ok(())
+    };
+    let total = (nt - 1) as u64;
+    let mut on_progress = |step: usize| progress(step as u64, total);
+    let label = match compute {
+        Compute::Cpu => {
+            let mut march = CpuThetaMarch::new(members)?;
+            march.march(nt, snapshot_every, &mut on_level, &mut on_progress)?;
+            march.label()
+        }
+        Compute::Gpu(ctx) => {
+            let mut march = GpuThetaMarch::new(*ctx, members)?;
+            march.march(nt, snapshot_every, &mut on_level, &mut on_progress)?;
+            march.label()
+        }
+    };
+    Ok(LinearMarch {
+        label,
+        levels,
+        final_levels,
+    })
+}
+
+/// One linear problem marched on `compute`, kept levels collected as a [`Solution`].
+fn linear_march_solution(
+    problem: &Heat1D,
+    options: &SolveOptions,
+    compute: Compute,
+    progress: Progress,
+) -> Result<Solution> {
+    let kept = snapshot_levels(problem.nt, options.snapshot_every);
+    ensure_fits("march snapshots", 8 * (kept.len() * problem.nx) as u64)?;
+    let mut field = Array2::zeros((kept.len(), problem.nx));
+    let start = std::time::Instant::now();
+    let march = linear_march(
+        std::slice::from_ref(problem),
+        options.snapshot_every,
+        compute,
+        &mut |_, row, level| {
+            field.row_mut(row).assign(&ndarray::aview1(level));
+            Ok(())
+        },
+        progress,
+    )?;
+    Ok(Solution {
+        field,
+        levels: march.levels,
+        label: march.label,
+        report: SolveReport::LinearMarch {
+            steps: problem.nt - 1,
+            elapsed_s: start.elapsed().as_secs_f64(),
+        },
+    })
 }
