@@ -13,6 +13,7 @@ pub mod gpu;
 pub mod kernels;
 pub mod march;
 pub mod newton;
+pub mod plot;
 pub mod precision;
 pub mod problem;
 pub mod solve;
