@@ -3,7 +3,8 @@
 //!
 //! Layout: [`problem`] (definitions), [`kernels`] (CPU twins of the shaders), [`newton`] and
 //! [`march`] (drivers, written once against small traits), [`backend`] (cpu, gpu),
-//! [`solve`] (entry point), [`exact`] (exact solutions for checks), [`cli`].
+//! [`solve`] and [`sweep`] (entry points), [`bench`] (GPU vs CPU), [`output`] and [`plot`]
+//! (files), [`exact`] (exact solutions for checks), [`cli`].
 
 pub mod backend;
 pub mod bench;
@@ -15,6 +16,7 @@ pub mod kernels;
 pub mod march;
 pub mod newton;
 pub mod output;
+pub mod plot;
 pub mod precision;
 pub mod problem;
 pub mod solve;
