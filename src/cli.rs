@@ -152,6 +152,9 @@ pub struct SolveArgs {
     /// Write the solved field (levels x nx, f64; with --sweep: members x levels x nx) as .npy.
     #[arg(long, value_name = "FILE.npy")]
     pub out: Option<PathBuf>,
+    /// Write a heat map of T(x, t) (time down, space across) as PNG.
+    #[arg(long, value_name = "FILE.png")]
+    pub png: Option<PathBuf>,
     /// Solve many members at once, differing in one parameter: PARAM=START:END:COUNT or
     /// PARAM=V1,V2,... (PARAM: alpha, t_x0, t_xl, t_t0). Marches the linear problem.
     #[arg(long, value_name = "PARAM=RANGE")]
@@ -205,6 +208,9 @@ pub struct BenchArgs {
     /// Also write the report as JSON.
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
+    /// Also draw the comparison as a bar chart (PNG, log scale).
+    #[arg(long, value_name = "FILE.png")]
+    pub png: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -312,6 +318,19 @@ fn solve_command(args: &SolveArgs) -> anyhow::Result<()> {
     drop(progress);
     if let Some(path) = &args.out {
         write_array(path, &solution.field)?;
+    }
+    if let Some(path) = &args.png {
+        let title = format!(
+            "T(x, t): nt = {}, nx = {}, theta = {}, {}",
+            problem.nt, problem.nx, problem.theta, solution.label.backend
+        );
+        crate::plot::heat_map_png(
+            path,
+            &solution.field,
+            &solution.times(&problem),
+            problem.x_max,
+            &title,
+        )?;
     }
     let last = solution.field.row(solution.field.nrows() - 1).to_vec();
     if args.json {
@@ -625,6 +644,34 @@ fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.png {
+        let bars: Vec<crate::plot::Bar> = report
+            .rows
+            .iter()
+            .map(|row| crate::plot::Bar {
+                label: format!(
+                    "{} {}",
+                    serde_json::to_value(row.op)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    row.size
+                ),
+                value: row.end_to_end.median_s,
+                group: if row.label.backend == "cpu" {
+                    format!("cpu ({} threads)", report.cpu_threads)
+                } else {
+                    format!(
+                        "{}{}",
+                        short_device(&row.label.device),
+                        if row.software { " (software)" } else { "" }
+                    )
+                },
+            })
+            .collect();
+        let title = "heatgpu bench: median wall time, lower is better";
+        crate::plot::bar_chart_png(path, title, "s", &bars, crate::plot::BarScale::Log10)?;
     }
     let mut out = String::new();
     say!(
