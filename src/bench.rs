@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use crate::backend::cpu::CpuSpaceTime;
 use crate::backend::gpu::GpuHeatSession;
 use crate::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
+use crate::backend::theta_march::{CpuThetaMarch, GpuThetaMarch};
 use crate::backend::ComputeLabel;
 use crate::error::Result;
 use crate::gpu::layout::reals_to_bytes;
@@ -43,6 +44,8 @@ pub enum BenchOp {
     BatchedShared,
     /// One tridiagonal system of 1e7 unknowns (quick: 1e6), partitioned on the GPU.
     Large,
+    /// 100 linear backward-Euler steps of one grid of 1e6 points (quick: 1e5).
+    March,
 }
 
 impl BenchOp {
@@ -54,6 +57,8 @@ impl BenchOp {
             BenchOp::Newton => 6 * real,
             // Read three bands and the right side, write the solution.
             BenchOp::Batched | BenchOp::Large => 5 * real,
+            // Per point and step: the right side (read T, write rhs) and the solve (5 reals).
+            BenchOp::March => 7 * real,
         }
     }
 
@@ -72,6 +77,8 @@ pub struct BenchOptions {
     pub batch: (usize, usize),
     /// Unknowns of the single large tridiagonal system.
     pub large_n: usize,
+    /// Points of the marched grid.
+    pub march_nx: usize,
     pub repeats: usize,
     pub cpu: bool,
     pub gpu: bool,
@@ -88,6 +95,7 @@ impl BenchOptions {
                 BenchOp::Batched,
                 BenchOp::BatchedShared,
                 BenchOp::Large,
+                BenchOp::March,
             ],
             nts: if quick {
                 vec![100_000]
@@ -96,6 +104,7 @@ impl BenchOptions {
             },
             batch: (if quick { 256 } else { 4096 }, 1024),
             large_n: if quick { 1_000_000 } else { 10_000_000 },
+            march_nx: if quick { 100_000 } else { 1_000_000 },
             repeats: if quick { 3 } else { 5 },
             cpu: true,
             gpu: true,
@@ -167,6 +176,9 @@ fn bench_problem(nt: usize) -> Heat1D {
     }
 }
 
+/// Steps of the `march` operation.
+const MARCH_STEPS: usize = 100;
+
 /// What one operation runs on.
 enum Workload {
     P1(Heat1D),
@@ -178,6 +190,8 @@ enum Workload {
     Large {
         n: usize,
     },
+    /// `MARCH_STEPS` steps of one linear grid.
+    March(Heat1D),
 }
 
 impl Workload {
@@ -186,6 +200,7 @@ impl Workload {
             Workload::P1(p) => format!("nt={}", p.nt),
             Workload::Batch { systems, rows } => format!("{systems}x{rows}"),
             Workload::Large { n } => format!("n={n}"),
+            Workload::March(p) => format!("{}x{}", MARCH_STEPS, p.nx),
         }
     }
 
@@ -194,6 +209,8 @@ impl Workload {
             Workload::P1(p) => p.unknowns(),
             Workload::Batch { systems, rows } => systems * rows,
             Workload::Large { n } => *n,
+            // Point-steps: the unknowns the march solves for.
+            Workload::March(p) => MARCH_STEPS * p.nx,
         }
     }
 
@@ -248,6 +265,13 @@ pub fn run_bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Resu
         let (systems, rows) = options.batch;
         let workload = match op {
             BenchOp::Large => Workload::Large { n: options.large_n },
+            BenchOp::March => Workload::March(Heat1D {
+                nt: MARCH_STEPS + 1,
+                nx: options.march_nx,
+                theta: 1.0,
+                t_max: 1.0,
+                ..Heat1D::default()
+            }),
             _ => Workload::Batch { systems, rows },
         };
         work.push((op, workload));
@@ -406,6 +430,17 @@ fn cpu_row(op: BenchOp, workload: &Workload, repeats: usize) -> Result<BenchRow>
             })?;
             (setup, timing)
         }
+        BenchOp::March => {
+            let Workload::March(p) = workload else {
+                unreachable!()
+            };
+            let mut march = CpuThetaMarch::new(std::slice::from_ref(p))?;
+            let setup = setup_start.elapsed();
+            let timing = time_repeats(repeats, || {
+                timed(|| march.march(p.nt, MARCH_STEPS, &mut |_, _| Ok(()), &mut |_| {}))
+            })?;
+            (setup, timing)
+        }
         BenchOp::Large => {
             let [lower, diag, upper, rhs] = tridiagonal_system(n);
             let mut scratch = vec![0.0; n];
@@ -514,6 +549,18 @@ fn gpu_row(
                 |s| Ok(s.solve(&rhs, &mut x)?),
             )?;
             (setup, end_to_end, kernel, solver.into_context())
+        }
+        BenchOp::March => {
+            let Workload::March(p) = workload else {
+                unreachable!()
+            };
+            let mut march = GpuThetaMarch::new(ctx, std::slice::from_ref(p))?;
+            let setup = setup_start.elapsed();
+            let run =
+                |m: &mut GpuThetaMarch| m.march(p.nt, MARCH_STEPS, &mut |_, _| Ok(()), &mut |_| {});
+            let end_to_end = time_repeats(repeats, || timed(|| run(&mut march)))?;
+            let kernel = kernel_timing(&mut march, |m| m.context(), repeats, run)?;
+            (setup, end_to_end, kernel, march.into_context())
         }
         BenchOp::Large => {
             let [lower, diag, upper, rhs] = tridiagonal_system(n);

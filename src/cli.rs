@@ -731,7 +731,7 @@ fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
     say!(
         out,
         "median/spread: wall time incl. uploads and downloads; kernel: GPU time of the compute passes (timestamp queries);\n\
-         GB/s from the minimum bytes per unknown (copy, residual, batched-shared: 2 reals; batched, large: 5; Newton: 6)\n\
+         GB/s from the minimum bytes per unknown (copy, residual, batched-shared: 2 reals; batched, large: 5; Newton: 6; march: 7 per point-step)\n\
          and the kernel time where measured; %copy: against the same backend's copy (largest size, all CPU threads);\n\
          GPU/CPU: CPU median over GPU median (end to end). The CPU Newton and tridiagonal solves run on one thread.\n\
          A software adapter (llvmpipe) runs on the CPU: its figures say nothing about GPU speed."

@@ -436,3 +436,28 @@ fn linear_march_solution(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_model_keeps_small_levels_on_the_cpu_and_sends_big_ones_to_the_gpu() {
+        let users = Heat1D::default();
+        let shape = |mode, nx, members| WorkShape {
+            mode,
+            nt: 1000,
+            nx,
+            members,
+        };
+        assert!(!WorkShape::of(&users, Mode::AllAtOnce, 1).prefers_gpu().0);
+        assert!(!shape(Mode::March, 11, 1).prefers_gpu().0);
+        assert!(shape(Mode::March, 1_000_000, 1).prefers_gpu().0);
+        assert!(
+            shape(Mode::March, 11, 1024).prefers_gpu().0,
+            "a sweep of 1024 members fills a GPU"
+        );
+        let (_, why) = WorkShape::of(&users, Mode::AllAtOnce, 1).prefers_gpu();
+        assert!(why.contains("1000000 levels of 11 points"), "{why}");
+    }
+}

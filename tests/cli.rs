@@ -120,3 +120,38 @@ fn info_works_and_bench_measures_every_backend() {
     assert!(stdout(&out).contains("GPU/CPU"));
     std::fs::remove_file(json).ok();
 }
+
+#[test]
+fn sweep_members_equal_single_solves() {
+    let path = std::env::temp_dir().join(format!("heatgpu-sweep-{}.npy", std::process::id()));
+    let common = ["--nt", "501", "--theta", "1", "--backend", "cpu", "--json"];
+    let mut args = vec![
+        "solve",
+        "--sweep",
+        "alpha=0.005,0.01,0.02",
+        "--out",
+        path.to_str().unwrap(),
+    ];
+    args.extend(common);
+    let out = heatgpu(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sweep: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let stacked: ndarray::Array3<f64> = ndarray_npy::read_npy(&path).unwrap();
+    assert_eq!(stacked.dim(), (3, 501, 11));
+    for (member, alpha) in ["0.005", "0.01", "0.02"].iter().enumerate() {
+        let mut args = vec!["solve", "--alpha", alpha, "--mode", "march"];
+        args.extend(common);
+        let single: serde_json::Value = serde_json::from_str(&stdout(&heatgpu(&args))).unwrap();
+        for j in 0..11 {
+            let a = sweep["final_levels"][member][j].as_f64().unwrap();
+            let b = single["final_level"][j].as_f64().unwrap();
+            assert!((a - b).abs() < 1e-10, "alpha {alpha} point {j}: {a} vs {b}");
+            assert_eq!(stacked[[member, 500, j]], a);
+        }
+    }
+    std::fs::remove_file(path).ok();
+}
