@@ -150,7 +150,8 @@ fn sweep_members_equal_single_solves() {
             let a = sweep["final_levels"][member][j].as_f64().unwrap();
             let b = single["final_level"][j].as_f64().unwrap();
             assert!((a - b).abs() < 1e-10, "alpha {alpha} point {j}: {a} vs {b}");
-            assert_eq!(stacked[[member, 500, j]], a);
+            // serde_json parses floats to within an ulp or two, not always exactly.
+            assert!((stacked[[member, 500, j]] - a).abs() <= 1e-13 * a.abs());
         }
     }
     std::fs::remove_file(path).ok();

@@ -3,7 +3,7 @@
 //! All arrays are allocated when a system is built; Newton iterations allocate nothing.
 
 use crate::error::Result;
-use crate::kernels::heat_residual::fold_energy_rows;
+use crate::kernels::heat_residual::{fold_energy_levels, FLAT};
 use crate::kernels::max_abs::{max_abs, max_abs2, MaxAbsLanes};
 use crate::kernels::params::{energy_stencil, level_stencils};
 use crate::kernels::{
@@ -126,6 +126,8 @@ pub struct CpuStep {
     upper: Vec<f64>,
     rhs: Vec<f64>,
     scratch: Vec<f64>,
+    /// Evaluation buffer of the residual norm.
+    flat: Box<[f64; FLAT]>,
 }
 
 impl CpuStep {
@@ -152,20 +154,8 @@ impl CpuStep {
             upper,
             rhs: zeros.clone(),
             scratch: zeros,
+            flat: Box::new([0.0; FLAT]),
         })
-    }
-
-    /// Scaled residual of the step at `w`: boundary rows and dt-scaled energy rows.
-    fn step_residual_norm(&self, w: &[f64]) -> f64 {
-        let p = &self.params;
-        let mut energy = MaxAbsLanes::default();
-        if p.is_linear() {
-            fold_energy_rows::<true>(p, &self.old, w, &mut energy);
-        } else {
-            fold_energy_rows::<false>(p, &self.old, w, &mut energy);
-        }
-        let boundary = max_abs2(w[0] - p.t_x0, w[w.len() - 1] - p.t_xl);
-        max_abs2(boundary, energy.value() * p.dt)
     }
 
     fn assemble<const LINEAR: bool>(&mut self) {
@@ -182,9 +172,26 @@ impl CpuStep {
     }
 }
 
+/// Scaled residual of a step from `old` to `w`: boundary rows and dt-scaled energy rows.
+fn step_residual_norm(p: &HeatParams, old: &[f64], w: &[f64], flat: &mut [f64; FLAT]) -> f64 {
+    let mut energy = MaxAbsLanes::default();
+    if p.is_linear() {
+        fold_energy_levels::<true>(p, old, w, flat, &mut energy);
+    } else {
+        fold_energy_levels::<false>(p, old, w, flat, &mut energy);
+    }
+    let boundary = max_abs2(w[0] - p.t_x0, w[w.len() - 1] - p.t_xl);
+    max_abs2(boundary, energy.value() * p.dt)
+}
+
 impl NewtonSystem for CpuStep {
     fn residual_norm(&mut self) -> Result<f64> {
-        Ok(self.step_residual_norm(&self.new))
+        Ok(step_residual_norm(
+            &self.params,
+            &self.old,
+            &self.new,
+            &mut self.flat,
+        ))
     }
 
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
@@ -211,7 +218,12 @@ impl NewtonSystem for CpuStep {
         for ((t, w), d) in self.trial.iter_mut().zip(&self.new).zip(&self.direction) {
             *t = w + lambda * d;
         }
-        Ok(self.step_residual_norm(&self.trial))
+        Ok(step_residual_norm(
+            &self.params,
+            &self.old,
+            &self.trial,
+            &mut self.flat,
+        ))
     }
 
     fn accept_trial(&mut self) {

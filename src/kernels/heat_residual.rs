@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::dispatch::avx2_dispatch;
-use super::max_abs::{abs_bits, max_abs2, MaxAbsLanes, LANES};
+use super::max_abs::{abs_bits, max_abs2, MaxAbsLanes};
 use super::params::{energy_balance, level_stencils, HeatParams};
 
 /// Time levels per parallel task: large enough that scheduling costs nothing.
@@ -148,33 +148,79 @@ avx2_dispatch!(
 
 #[inline(always)]
 fn level_pairs_norm_portable<const LINEAR: bool>(p: &HeatParams, v: &[f64]) -> f64 {
-    let levels = v.chunks_exact(p.nx());
+    let nx = p.nx();
+    let pairs = v.len() / nx - 1;
+    let per_block = levels_per_flat_block(nx);
     let (mut boundary, mut energy) = (MaxAbsLanes::default(), MaxAbsLanes::default());
-    for (u, w) in levels.clone().zip(levels.skip(1)) {
-        boundary.fold([u[0] - p.t_x0, u[u.len() - 1] - p.t_xl].into_iter());
-        fold_energy_rows::<LINEAR>(p, u, w, &mut energy);
+    let mut flat = [0.0; FLAT];
+    for start in (0..pairs).step_by(per_block) {
+        let levels = per_block.min(pairs - start);
+        let u_run = &v[start * nx..(start + levels) * nx];
+        let w_run = &v[(start + 1) * nx..(start + levels + 1) * nx];
+        for u in u_run.chunks_exact(nx) {
+            boundary.fold([u[0] - p.t_x0, u[nx - 1] - p.t_xl].into_iter());
+        }
+        fold_energy_levels::<LINEAR>(p, u_run, w_run, &mut flat, &mut energy);
     }
     max_abs2(boundary.value(), energy.value() * p.dt)
 }
 
-/// Folds `|E_j|` (unscaled) of the energy rows between levels u and w into `lanes`.
+/// Values of the stack buffer a run of short levels is evaluated into (16 KiB).
+pub(crate) const FLAT: usize = 2048;
+
+/// Levels per run for [`fold_energy_levels`]: as many as fit [`FLAT`], at least one.
 #[inline(always)]
-pub(crate) fn fold_energy_rows<const LINEAR: bool>(
+pub(crate) fn levels_per_flat_block(nx: usize) -> usize {
+    (FLAT / nx).max(1)
+}
+
+/// Folds `|E|` (unscaled) of the energy rows between the levels of `u_run` and the levels of
+/// `w_run` (runs of whole levels, `w_run` one level later) into `lanes`.
+///
+/// Short levels (the users' nx = 11 has 9 rows a level) are evaluated as one flat run: the
+/// stencil is the same at every flat position, so the loop is long and vectorises; the two
+/// positions per level that straddle a level boundary are zeroed before the fold.
+#[inline(always)]
+pub(crate) fn fold_energy_levels<const LINEAR: bool>(
     p: &HeatParams,
-    u: &[f64],
-    w: &[f64],
+    u_run: &[f64],
+    w_run: &[f64],
+    flat: &mut [f64; FLAT],
     lanes: &mut MaxAbsLanes,
 ) {
-    let m = u.len() - 2;
-    // Rows are evaluated into a buffer first: the evaluation loop then vectorises like the
-    // residual's, and so does the fold.
-    let mut rows = [0.0; LANES];
-    for j0 in (0..m).step_by(LANES) {
-        let j1 = (j0 + LANES).min(m);
-        let rows = &mut rows[..j1 - j0];
-        for ((u3, w3), e) in level_stencils(&u[j0..j1 + 2], &w[j0..j1 + 2]).zip(rows.iter_mut()) {
-            *e = energy_balance::<LINEAR>(p, u3, w3);
+    let (nx, m) = (p.nx(), p.interior());
+    if u_run.len() > FLAT {
+        // Long levels: evaluate each in chunks.
+        for (u, w) in u_run.chunks_exact(nx).zip(w_run.chunks_exact(nx)) {
+            for j0 in (0..m).step_by(FLAT) {
+                let j1 = (j0 + FLAT).min(m);
+                let rows = &mut flat[..j1 - j0];
+                for ((u3, w3), e) in
+                    level_stencils(&u[j0..j1 + 2], &w[j0..j1 + 2]).zip(rows.iter_mut())
+                {
+                    *e = energy_balance::<LINEAR>(p, u3, w3);
+                }
+                lanes.fold_slice(rows);
+            }
         }
-        lanes.fold(rows.iter().copied());
+        return;
     }
+    // Equal-length shifted views and plain indexing: no bounds checks, no iterator adapters
+    // left out of line.
+    let n = u_run.len() - 2;
+    let (u_minus, u_mid, u_plus) = (&u_run[..n], &u_run[1..n + 1], &u_run[2..n + 2]);
+    let (w_minus, w_mid, w_plus) = (&w_run[..n], &w_run[1..n + 1], &w_run[2..n + 2]);
+    let rows = &mut flat[..n];
+    for k in 0..n {
+        rows[k] = energy_balance::<LINEAR>(
+            p,
+            [u_minus[k], u_mid[k], u_plus[k]],
+            [w_minus[k], w_mid[k], w_plus[k]],
+        );
+    }
+    // rows[l*nx + j - 1] is interior point j of level l; l*nx + m and l*nx + m + 1 straddle.
+    for straddle in rows.chunks_exact_mut(nx) {
+        (straddle[m], straddle[m + 1]) = (0.0, 0.0);
+    }
+    lanes.fold_slice(rows);
 }

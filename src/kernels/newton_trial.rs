@@ -3,7 +3,7 @@
 //! Traffic: reads v and dv, writes t (24 bytes per unknown in f64).
 
 use super::dispatch::avx2_dispatch;
-use super::heat_residual::{boundary_bits, fold_energy_rows};
+use super::heat_residual::{boundary_bits, fold_energy_levels, levels_per_flat_block, FLAT};
 use super::max_abs::{abs_bits, max_abs2, MaxAbsLanes};
 use super::params::HeatParams;
 
@@ -39,27 +39,31 @@ fn trial_levels_portable<const LINEAR: bool>(
             *t = x + lambda * d;
         }
     };
-    let mut levels = v
-        .chunks_exact(nx)
-        .zip(dv.chunks_exact(nx))
-        .zip(trial.chunks_exact_mut(nx));
-    let ((v0, dv0), mut u) = levels.next().expect("nt >= 1");
-    axpy(u, v0, dv0);
-    let initial = u[1..nx - 1]
+    axpy(&mut trial[..nx], &v[..nx], &dv[..nx]);
+    let initial = trial[1..nx - 1]
         .iter()
         .map(|t| abs_bits(t - p.t_t0))
         .max()
         .unwrap_or(0);
     let mut other = MaxAbsLanes::default();
     other.fold(std::iter::once(f64::from_bits(
-        initial.max(boundary_bits(p, u)) as u64,
+        initial.max(boundary_bits(p, &trial[..nx])) as u64,
     )));
     let mut energy = MaxAbsLanes::default();
-    for ((v_level, dv_level), w) in levels {
-        axpy(w, v_level, dv_level);
-        other.fold([w[0] - p.t_x0, w[nx - 1] - p.t_xl].into_iter());
-        fold_energy_rows::<LINEAR>(p, u, w, &mut energy);
-        u = w;
+    // Blocks of levels: form levels start+1 ..= start+levels, then evaluate the pairs while they
+    // are in cache.
+    let pairs = p.nt() - 1;
+    let per_block = levels_per_flat_block(nx);
+    let mut flat = [0.0; FLAT];
+    for start in (0..pairs).step_by(per_block) {
+        let levels = per_block.min(pairs - start);
+        let new = (start + 1) * nx..(start + levels + 1) * nx;
+        axpy(&mut trial[new.clone()], &v[new.clone()], &dv[new.clone()]);
+        let (u_run, w_run) = (&trial[start * nx..(start + levels) * nx], &trial[new]);
+        for w in w_run.chunks_exact(nx) {
+            other.fold([w[0] - p.t_x0, w[nx - 1] - p.t_xl].into_iter());
+        }
+        fold_energy_levels::<LINEAR>(p, u_run, w_run, &mut flat, &mut energy);
     }
     max_abs2(other.value(), energy.value() * p.dt)
 }
