@@ -682,11 +682,12 @@ fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
     );
     say!(
         out,
-        "{:<14} {:>12} {:>10} {:<34} {:>10} {:>21} {:>10} {:>9} {:>7} {:>6} {:>8}",
+        "{:<14} {:>12} {:>10} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9} {:>7} {:>6} {:>8}",
         "op",
         "size",
         "unknowns",
         "backend",
+        "setup",
         "median",
         "spread (min..max)",
         "kernel",
@@ -709,11 +710,12 @@ fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
         let ms = |s: f64| format!("{:.2} ms", s * 1e3);
         say!(
             out,
-            "{:<14} {:>12} {:>10.3e} {:<34} {:>10} {:>21} {:>10} {:>9.1} {:>7.2} {:>6} {:>8}",
+            "{:<14} {:>12} {:>10.3e} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9.1} {:>7.2} {:>6} {:>8}",
             serde_json::to_value(row.op)?.as_str().unwrap_or("?"),
             row.size,
             row.unknowns as f64,
             backend,
+            ms(row.setup_s),
             ms(row.end_to_end.median_s),
             format!("{}..{}", ms(row.end_to_end.min_s), ms(row.end_to_end.max_s)),
             row.kernel.map_or("-".to_string(), |k| ms(k.median_s)),
@@ -730,7 +732,8 @@ fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
     }
     say!(
         out,
-        "median/spread: wall time incl. uploads and downloads; kernel: GPU time of the compute passes (timestamp queries);\n\
+        "setup: buffers, pipelines and uploads of fixed data, once (not in the timings); median/spread: wall time of a\n\
+         run incl. uploads and downloads, warm-up excluded; kernel: GPU time of the compute passes (timestamp queries);\n\
          GB/s from the minimum bytes per unknown (copy, residual, batched-shared: 2 reals; batched, large: 5; Newton: 6; march: 7 per point-step)\n\
          and the kernel time where measured; %copy: against the same backend's copy (largest size, all CPU threads);\n\
          GPU/CPU: CPU median over GPU median (end to end). The CPU Newton and tridiagonal solves run on one thread.\n\
