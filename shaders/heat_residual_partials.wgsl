@@ -20,11 +20,5 @@ fn heat_residual_partials(
         f = flagged_abs(level_residual(i, j), row_scale(i, j));
         x = flagged_abs(v_at(i, j), 1.0);
     }
-    let f_max = workgroup_max(lid, f);
-    let x_max = workgroup_max(lid, x);
-    if (lid == 0u) {
-        let w = segment.partials_offset + wid.x + wid.y * nwg.x;
-        partials[w] = f_max;
-        partials[w + segment.partials_stride] = x_max;
-    }
+    store_norm_partials(lid, wid, nwg, f, x);
 }

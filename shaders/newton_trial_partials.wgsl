@@ -48,11 +48,5 @@ fn newton_trial_partials(
         f = flagged_abs(residual, row_scale(i, j));
         x = flagged_abs(here, 1.0);
     }
-    let f_max = workgroup_max(lid, f);
-    let x_max = workgroup_max(lid, x);
-    if (lid == 0u) {
-        let w = segment.partials_offset + wid.x + wid.y * nwg.x;
-        partials[w] = f_max;
-        partials[w + segment.partials_stride] = x_max;
-    }
+    store_norm_partials(lid, wid, nwg, f, x);
 }

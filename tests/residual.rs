@@ -1,6 +1,9 @@
 //! The residual in the users' exact ordering, its parallel and fused forms, and the Newton
 //! direction's Jacobian, checked against independent transcriptions.
 
+mod common;
+use common::random_field;
+
 use heatgpu::kernels::{
     heat_residual, heat_residual_norm, heat_residual_par, newton_march, newton_trial,
     AffineLevelMap, HeatParams,
@@ -31,21 +34,6 @@ fn users_residual(p: &Heat1D, v: &[f64]) -> Vec<f64> {
         }
     }
     r
-}
-
-/// A deterministic pseudo-random field in [lo, hi) (SplitMix64), fresh per seed.
-fn random_field(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
-    let mut state = seed;
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            lo + (hi - lo) * (z >> 11) as f64 / (1u64 << 53) as f64
-        })
-        .collect()
 }
 
 fn small_problem() -> Heat1D {

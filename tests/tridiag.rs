@@ -2,6 +2,9 @@
 //! needed), GPU solvers against the twins on whatever adapter exists (lavapipe in CI). Without an
 //! adapter the GPU tests print a notice and pass, unless HEATGPU_REQUIRE_ADAPTER=1.
 
+mod common;
+use common::{relative_error, seed_from_clock};
+
 use heatgpu::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
 use heatgpu::gpu::{AdapterRequest, GpuContext};
 use heatgpu::kernels::{
@@ -28,13 +31,6 @@ impl Random {
     }
 }
 
-fn seed_from_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-}
-
 /// Bands of strictly diagonally dominant systems: off-diagonals in [-1, 1), and
 /// `|diag| = |lower| + |upper| + [0.5, 1.5)` with a random sign. So `|diag| - |lower| - |upper|
 /// >= 0.5` and row sums of |A| are below 5.5: the max-norm condition number is below 11.
@@ -58,18 +54,6 @@ fn dominant_bands(rows: usize, random: &mut Random) -> Bands {
         })
         .collect();
     Bands { lower, diag, upper }
-}
-
-/// max |a - b| / max |b|.
-fn relative_error(a: &[f64], b: &[f64]) -> f64 {
-    let scale = b
-        .iter()
-        .fold(0.0_f64, |m, x| m.max(x.abs()))
-        .max(f64::MIN_POSITIVE);
-    a.iter()
-        .zip(b)
-        .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()))
-        / scale
 }
 
 /// System `s` of an interleaved batch of `n`-row systems.

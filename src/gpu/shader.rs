@@ -31,6 +31,7 @@ pub const KERNELS: &[(&str, &str)] = &[
             include_str!("../../shaders/heat_params.wgsl"),
             include_str!("../../shaders/heat_levels.wgsl"),
             include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/heat_partials.wgsl"),
             include_str!("../../shaders/heat_residual_partials.wgsl")
         ),
     ),
@@ -56,6 +57,7 @@ pub const KERNELS: &[(&str, &str)] = &[
             include_str!("../../shaders/heat_params.wgsl"),
             include_str!("../../shaders/heat_levels.wgsl"),
             include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/heat_partials.wgsl"),
             include_str!("../../shaders/newton_trial_partials.wgsl")
         ),
     ),
