@@ -103,6 +103,8 @@ pub struct WorkShape {
     pub nx: usize,
     /// Members of a sweep (1 without).
     pub members: usize,
+    /// beta = 0: the GPU can march it (alpha(T) marches with Newton on the CPU).
+    pub linear: bool,
 }
 
 impl WorkShape {
@@ -112,6 +114,7 @@ impl WorkShape {
             nt: problem.nt,
             nx: problem.nx,
             members,
+            linear: problem.is_linear(),
         }
     }
 
@@ -131,6 +134,10 @@ impl WorkShape {
                 ),
             ),
             Mode::AllAtOnce => (true, format!("levels of {} points fill the GPU", self.nx)),
+            Mode::March if !self.linear => (
+                false,
+                "alpha(T) is marched with a Newton solve per step, on the CPU".to_string(),
+            ),
             Mode::March if per_step < 10_000 => (
                 false,
                 format!(
@@ -449,6 +456,7 @@ mod tests {
             nt: 1000,
             nx,
             members,
+            linear: true,
         };
         assert!(!WorkShape::of(&users, Mode::AllAtOnce, 1).prefers_gpu().0);
         assert!(!shape(Mode::March, 11, 1).prefers_gpu().0);

@@ -36,7 +36,7 @@ impl MemberSet {
                 return Err(HeatError::invalid(
                     "beta",
                     p.beta,
-                    "this march solves the linear problem (beta = 0); use the Newton march for alpha(T)",
+                    "the GPU march and sweeps solve the linear problem (beta = 0); march alpha(T) with --backend cpu",
                 ));
             }
             let same = (p.nt, p.nx, p.t_max, p.x_max, p.theta)
