@@ -50,8 +50,10 @@ pub struct ProblemArgs {
     /// TOML file with any of the parameters below.
     #[arg(long, value_name = "FILE.toml")]
     pub config: Option<PathBuf>,
+    /// End time (dt = t_max / (nt - 1)).
     #[arg(long)]
     pub t_max: Option<f64>,
+    /// Rod length (dx = x_max / (nx - 1)).
     #[arg(long)]
     pub x_max: Option<f64>,
     /// Time points (N1).
@@ -60,12 +62,16 @@ pub struct ProblemArgs {
     /// Space points (N2).
     #[arg(long)]
     pub nx: Option<usize>,
+    /// Diffusivity alpha0.
     #[arg(long)]
     pub alpha: Option<f64>,
+    /// Dirichlet value at x = 0.
     #[arg(long)]
     pub t_x0: Option<f64>,
+    /// Dirichlet value at x = x_max.
     #[arg(long)]
     pub t_xl: Option<f64>,
+    /// Initial value inside the rod.
     #[arg(long)]
     pub t_t0: Option<f64>,
     /// 0 forward Euler, 0.5 Crank-Nicolson, 1 backward Euler.
@@ -74,6 +80,7 @@ pub struct ProblemArgs {
     /// alpha(T) = alpha (1 + beta (T - t_ref)); 0 keeps the problem linear.
     #[arg(long, allow_hyphen_values = true)]
     pub beta: Option<f64>,
+    /// Reference temperature of alpha(T).
     #[arg(long)]
     pub t_ref: Option<f64>,
 }
@@ -109,7 +116,7 @@ impl ProblemArgs {
 /// Where to compute.
 #[derive(Args, Debug, Clone)]
 pub struct ComputeArgs {
-    /// auto: a hardware GPU if there is one, else the CPU (with a notice).
+    /// auto: CPU or a hardware GPU, chosen by a cost model from the problem's shape (said in one line).
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
     pub backend: Backend,
     /// GPU precision; default f64 where the adapter has SHADER_F64, else f32. The CPU is f64.

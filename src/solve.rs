@@ -22,7 +22,7 @@ use crate::problem::Heat1D;
 pub enum Mode {
     /// Newton on all `nt*nx` unknowns at once; each step a forward march of Thomas solves.
     AllAtOnce,
-    /// One implicit step after another, Newton per step; memory O(nx).
+    /// One implicit step after another (CPU: Newton per step; GPU: linear steps); memory O(nx).
     March,
 }
 
@@ -83,7 +83,7 @@ impl Solution {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
-    /// A hardware GPU when there is one, else the CPU (said out loud).
+    /// The CPU or a hardware GPU, by the cost model of [`WorkShape::prefers_gpu`] (said out loud).
     Auto,
     Gpu,
     Cpu,
