@@ -66,7 +66,8 @@ pub enum HeatError {
     #[error("configuration: {0}")]
     Config(String),
 
-    #[error("{context}: {source}")]
+    /// The cause is the source (printed after the context by the CLI's error chain).
+    #[error("{context}")]
     Io {
         context: String,
         #[source]

@@ -161,12 +161,23 @@ impl Heat1D {
             context: format!("reading {}", path.display()),
             source,
         })?;
-        Heat1D::from_toml_str(&text)
-            .map_err(|e| HeatError::Config(format!("{}: {e}", path.display())))
+        Heat1D::parse_toml(&text).map_err(|e| HeatError::Config(format!("{}: {e}", path.display())))
     }
 
     pub fn from_toml_str(text: &str) -> Result<Heat1D> {
-        toml::from_str(text).map_err(|e| HeatError::Config(e.to_string().trim().replace('\n', " ")))
+        Heat1D::parse_toml(text).map_err(HeatError::Config)
+    }
+
+    /// The parameters, or the TOML parser's message on one line.
+    fn parse_toml(text: &str) -> std::result::Result<Heat1D, String> {
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let words: Vec<&str> = e.message().split_whitespace().collect();
+            let at = e
+                .span()
+                .map(|s| format!(" (at byte {})", s.start))
+                .unwrap_or_default();
+            format!("{}{at}", words.join(" "))
+        })
     }
 
     /// Checks every parameter; the first violation is returned with its name and limit.
