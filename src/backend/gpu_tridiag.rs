@@ -276,7 +276,7 @@ struct Level {
 
 /// One large system by the partitioned solver of [`PartitionPlan`]: per level, one invocation
 /// per block eliminates the block's interior (`tridiag_partition_reduce`); the last, small level
-/// is solved by one invocation (`thomas_batched`); then every row is substituted back level by
+/// is solved in one workgroup by parallel cyclic reduction (`pcr_workgroup`); then every row is substituted back level by
 /// level (`tridiag_partition_substitute`). All levels in one submit.
 pub struct GpuLargeTridiag {
     ctx: GpuContext,
@@ -303,14 +303,6 @@ impl GpuLargeTridiag {
         block_rows: usize,
     ) -> Result<GpuLargeTridiag> {
         check_diagonal_dominance(lower, diag, upper, 1)?;
-        // The longest sweep: a last block, or the direct level, of up to 2 block_rows - 1 rows.
-        let longest = (2 * block_rows).saturating_sub(1);
-        if longest > MAX_SWEEP_ROWS {
-            return Err(TridiagError::SweepTooLong {
-                rows: longest,
-                max: MAX_SWEEP_ROWS,
-            });
-        }
         let n = diag.len();
         let plan = PartitionPlan::new(n, block_rows)?;
         let total = plan.total_rows();
@@ -332,7 +324,7 @@ impl GpuLargeTridiag {
         let gamma = storage_array(&ctx, "gamma", total, storage)?;
 
         let reduce_pipeline = pipeline(&ctx, "tridiag_partition_reduce")?;
-        let direct_pipeline = pipeline(&ctx, "thomas_batched")?;
+        let direct_pipeline = pipeline(&ctx, "pcr_workgroup")?;
         let substitute_pipeline = pipeline(&ctx, "tridiag_partition_substitute")?;
         let precision = ctx.precision();
         let levels = plan
@@ -367,11 +359,10 @@ impl GpuLargeTridiag {
             &batch_params_bytes(&plan.direct, precision),
             storage,
         )?;
-        // The last level's gamma is free: it serves as the direct solve's c'.
         let direct = ctx.bind_buffers(
             "direct solve",
             &direct_pipeline,
-            &[&direct_params, &lower, &diag, &upper, &rhs, &x, &gamma],
+            &[&direct_params, &lower, &diag, &upper, &rhs, &x],
         )?;
         Ok(GpuLargeTridiag {
             ctx,

@@ -70,6 +70,13 @@ pub const KERNELS: &[(&str, &str)] = &[
         ),
     ),
     (
+        "pcr_workgroup",
+        concat!(
+            include_str!("../../shaders/batch_params.wgsl"),
+            include_str!("../../shaders/pcr_workgroup.wgsl")
+        ),
+    ),
+    (
         "thomas_batched",
         concat!(
             include_str!("../../shaders/batch_params.wgsl"),

@@ -8,7 +8,7 @@
 
 use thiserror::Error;
 
-use super::thomas_batched::thomas_batched;
+use super::pcr_workgroup::{pcr_workgroup, PCR_MAX_ROWS};
 use super::tridiag_partition_reduce::tridiag_partition_reduce;
 use super::tridiag_partition_substitute::tridiag_partition_substitute;
 use crate::gpu::GpuError;
@@ -17,8 +17,7 @@ use crate::gpu::GpuError;
 /// system 16-fold, and one invocation's sequential sweep stays short.
 pub const DEFAULT_BLOCK_ROWS: usize = 32;
 
-/// Most rows one GPU invocation sweeps sequentially (a batched system, or a partition block and
-/// the direct level). lavapipe ends a shader's loops after 65535 iterations in all (a forward and
+/// Most rows one GPU invocation sweeps sequentially (a batched system). lavapipe ends a shader's loops after 65535 iterations in all (a forward and
 /// a backward sweep of 40 000 rows returned wrong values; 30 000 were right), and hardware may
 /// stop long dispatches: two sweeps of this many rows stay at half that count.
 pub const MAX_SWEEP_ROWS: usize = 16384;
@@ -50,7 +49,10 @@ pub enum TridiagError {
     #[error("{rows} rows (all levels) exceed the shaders' u32 indices")]
     TooManyRows { rows: usize },
 
-    #[error("block_rows = {0}: the partitioned solver needs blocks of at least 3 rows")]
+    #[error(
+        "block_rows = {0}: the partitioned solver needs blocks of 3 to 128 rows (its last level, \
+         under 2 block_rows rows, is solved in one workgroup of 256)"
+    )]
     BlockRows(usize),
 
     #[error(
@@ -189,7 +191,8 @@ pub fn thomas_factor(
 
 /// The levels of the partitioned solver for `n` rows: level `l` (rows `n_l`) is partitioned
 /// while `n_l >= 2 * block_rows`, giving `n_{l+1} = 2 floor(n_l / block_rows)`; the last level is
-/// solved directly by `thomas_batched` (one system). All levels are stacked in the same arrays.
+/// solved directly by `pcr_workgroup` (parallel cyclic reduction in one workgroup). All levels
+/// are stacked in the same arrays.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartitionPlan {
     pub levels: Vec<PartitionParams>,
@@ -198,7 +201,7 @@ pub struct PartitionPlan {
 
 impl PartitionPlan {
     pub fn new(n: usize, block_rows: usize) -> Result<PartitionPlan, TridiagError> {
-        if block_rows < 3 {
+        if !(3..=PCR_MAX_ROWS / 2).contains(&block_rows) {
             return Err(TridiagError::BlockRows(block_rows));
         }
         if n == 0 {
@@ -308,14 +311,13 @@ impl CpuPartitionedTridiag {
                 &mut self.gamma,
             );
         }
-        thomas_batched(
+        pcr_workgroup(
             &self.plan.direct,
             &self.lower,
             &self.diag,
             &self.upper,
             &self.rhs,
             &mut self.x,
-            &mut self.gamma,
         );
         for level in self.plan.levels.iter().rev() {
             tridiag_partition_substitute(level, &mut self.x, &self.alpha, &self.gamma);
