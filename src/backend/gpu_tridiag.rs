@@ -63,7 +63,8 @@ fn pipeline(ctx: &GpuContext, kernel: &str) -> Result<wgpu::ComputePipeline> {
 /// through a staging buffer and host bytes sized once for `len` reals.
 struct Transfer {
     staging: wgpu::Buffer,
-    bytes: Vec<u8>,
+    /// Host bytes for f32 conversions (a cell, so a solve can record through `&self`).
+    bytes: std::cell::RefCell<Vec<u8>>,
 }
 
 impl Transfer {
@@ -74,17 +75,18 @@ impl Transfer {
         let host = if ctx.precision() == F64 { 0 } else { size };
         Ok(Transfer {
             staging,
-            bytes: vec![0; host],
+            bytes: std::cell::RefCell::new(vec![0; host]),
         })
     }
 
     /// `values` into `buffer` from element 0.
-    fn upload(&mut self, ctx: &GpuContext, buffer: &wgpu::Buffer, values: &[f64]) -> Result<()> {
+    fn upload(&self, ctx: &GpuContext, buffer: &wgpu::Buffer, values: &[f64]) -> Result<()> {
         let precision = ctx.precision();
         if precision == F64 {
             ctx.upload(buffer, 0, bytemuck::cast_slice(values))?;
         } else {
-            let bytes = &mut self.bytes[..values.len() * precision.bytes()];
+            let mut bytes = self.bytes.borrow_mut();
+            let bytes = &mut bytes[..values.len() * precision.bytes()];
             reals_into_bytes(values, precision, bytes);
             ctx.upload(buffer, 0, bytes)?;
         }
@@ -92,16 +94,35 @@ impl Transfer {
     }
 
     /// Elements `0..out.len()` of `buffer` into `out`.
-    fn download(&mut self, ctx: &GpuContext, buffer: &wgpu::Buffer, out: &mut [f64]) -> Result<()> {
+    fn download(&self, ctx: &GpuContext, buffer: &wgpu::Buffer, out: &mut [f64]) -> Result<()> {
         let precision = ctx.precision();
         if precision == F64 {
             ctx.download_through(&self.staging, buffer, 0, bytemuck::cast_slice_mut(out))?;
         } else {
-            let bytes = &mut self.bytes[..out.len() * precision.bytes()];
+            let mut bytes = self.bytes.borrow_mut();
+            let bytes = &mut bytes[..out.len() * precision.bytes()];
             ctx.download_through(&self.staging, buffer, 0, bytes)?;
             bytes_to_reals(bytes, precision, out);
         }
         Ok(())
+    }
+
+    /// Uploads `rhs` into `rhs_buffer`, runs `record` in one submit, downloads `x_buffer`.
+    fn solve_round_trip(
+        &self,
+        ctx: &GpuContext,
+        (rhs_buffer, x_buffer): (&wgpu::Buffer, &wgpu::Buffer),
+        (rhs, x): (&[f64], &mut [f64]),
+        record: impl FnOnce(&mut wgpu::ComputePass<'_>),
+    ) -> Result<()> {
+        self.upload(ctx, rhs_buffer, rhs)?;
+        let mut encoder = ctx.create_encoder("tridiagonal solve");
+        {
+            let mut pass = ctx.begin_compute_pass(&mut encoder, "tridiagonal solve");
+            record(&mut pass);
+        }
+        ctx.submit(encoder)?;
+        self.download(ctx, x_buffer, x)
     }
 }
 
@@ -184,7 +205,7 @@ impl GpuBatchedTridiag {
         c_prime: bool,
     ) -> Result<GpuBatchedTridiag> {
         let len = params.end();
-        let mut transfer = Transfer::new(&ctx, len)?;
+        let transfer = Transfer::new(&ctx, len)?;
         let storage = wgpu::BufferUsages::STORAGE;
         let params_buffer = ctx.create_buffer_init(
             "batch params",
@@ -222,16 +243,9 @@ impl GpuBatchedTridiag {
     pub fn solve(&mut self, rhs: &[f64], x: &mut [f64]) -> Result<()> {
         check_len("rhs", rhs.len(), self.params.end())?;
         check_len("x", x.len(), self.params.end())?;
-        self.transfer.upload(&self.ctx, &self.rhs, rhs)?;
-        let mut encoder = self.ctx.create_encoder("batched tridiagonal solve");
-        {
-            let mut pass = self
-                .ctx
-                .begin_compute_pass(&mut encoder, "tridiagonal solve");
-            self.record_solve(&mut pass);
-        }
-        self.ctx.submit(encoder)?;
-        self.transfer.download(&self.ctx, &self.x, x)
+        let buffers = (&self.rhs, &self.x);
+        self.transfer
+            .solve_round_trip(&self.ctx, buffers, (rhs, x), |pass| self.record_solve(pass))
     }
 
     /// Records a solve of the device-resident right sides ([`Self::rhs_buffer`]) into
@@ -306,9 +320,9 @@ impl GpuLargeTridiag {
         let n = diag.len();
         let plan = PartitionPlan::new(n, block_rows)?;
         let total = plan.total_rows();
-        let mut transfer = Transfer::new(&ctx, n)?;
+        let transfer = Transfer::new(&ctx, n)?;
         let storage = wgpu::BufferUsages::STORAGE;
-        let mut band = |label: &str, values: &[f64]| -> Result<wgpu::Buffer> {
+        let band = |label: &str, values: &[f64]| -> Result<wgpu::Buffer> {
             let buffer = storage_array(&ctx, label, total, storage)?;
             transfer.upload(&ctx, &buffer, values)?;
             Ok(buffer)
@@ -383,16 +397,9 @@ impl GpuLargeTridiag {
     pub fn solve(&mut self, rhs: &[f64], x: &mut [f64]) -> Result<()> {
         check_len("rhs", rhs.len(), self.n)?;
         check_len("x", x.len(), self.n)?;
-        self.transfer.upload(&self.ctx, &self.rhs, rhs)?;
-        let mut encoder = self.ctx.create_encoder("partitioned tridiagonal solve");
-        {
-            let mut pass = self
-                .ctx
-                .begin_compute_pass(&mut encoder, "tridiagonal solve");
-            self.record_solve(&mut pass);
-        }
-        self.ctx.submit(encoder)?;
-        self.transfer.download(&self.ctx, &self.x, x)
+        let buffers = (&self.rhs, &self.x);
+        self.transfer
+            .solve_round_trip(&self.ctx, buffers, (rhs, x), |pass| self.record_solve(pass))
     }
 
     /// Records a solve of the device-resident right side ([`Self::rhs_buffer`], first n values)
