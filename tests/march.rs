@@ -155,6 +155,10 @@ fn gpu_theta_march_matches_the_cpu() {
         };
         for (s, (g, c)) in gpu_rows.iter().zip(&cpu_rows).enumerate() {
             let err = max_rel_diff(g, c);
+            eprintln!(
+                "nx={} member {s}: GPU vs CPU march relative error {err:e}",
+                base.nx
+            );
             assert!(
                 err <= bound,
                 "nx={} member {s}: {err:e} > {bound:e}",
