@@ -1,9 +1,8 @@
 //! The GPU backend: the all-at-once P1 system on device-resident buffers.
 //!
 //! A session is built once per problem shape: it creates every buffer, pipeline and bind group
-//! up front. A Newton iteration then creates nothing, uploads one scalar per segment (the
-//! line-search lambda) and downloads only norms; the direction over all time levels is one
-//! submit. Arrays live in the level-major layout of `shaders/heat_levels.wgsl`, split into
+//! up front. A Newton iteration then creates nothing, uploads one scalar (the line-search
+//! lambda) and downloads only norms; the direction over all time levels is one submit. Arrays live in the level-major layout of `shaders/heat_levels.wgsl`, split into
 //! segments of whole levels when one array exceeds the device's storage-binding limit.
 
 use crate::backend::ComputeLabel;
@@ -636,8 +635,13 @@ impl NewtonSystem for GpuHeatSession {
 
     /// One pass: trial = v + lambda dv with the norms of F(trial) and trial (24 B per unknown).
     fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
-        let bytes = WgslStruct::new(self.ctx.precision()).real(lambda).finish();
-        self.ctx.upload(&self.lambda, 0, &bytes)?;
+        // The uniform's one real, without a host allocation.
+        let (f64_bytes, f32_bytes) = (lambda.to_le_bytes(), (lambda as f32).to_le_bytes());
+        let bytes: &[u8] = match self.ctx.precision() {
+            Precision::F64 => &f64_bytes,
+            Precision::F32 => &f32_bytes,
+        };
+        self.ctx.upload(&self.lambda, 0, bytes)?;
         let c = self.current;
         let pipeline = self.trial_pipeline.clone();
         let (residual, trial) =
