@@ -234,6 +234,17 @@ fn affine_map_gives_the_thomas_direction() {
             .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()));
         assert!(err < 1e-10, "theta={theta} nx={nx}: max difference {err}");
         assert!((a.step - b.step).abs() < 1e-10 && a.iterate == b.iterate);
+
+        // The fused full step: the same direction, and the trial newton_trial forms for lambda = 1.
+        let (mut fused, mut trial) = (vec![0.0; v.len()], vec![0.0; v.len()]);
+        let (c, trial_norm) = map.newton_march_with_trial(&hp, &v, &mut fused, &mut trial);
+        assert_eq!((fused.as_slice(), c), (affine.as_slice(), b));
+        let mut expected = vec![0.0; v.len()];
+        assert_eq!(
+            trial_norm,
+            newton_trial(&hp, &v, &affine, 1.0, &mut expected)
+        );
+        assert_eq!(trial, expected);
     }
 }
 

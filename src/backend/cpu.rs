@@ -25,6 +25,9 @@ pub struct CpuSpaceTime {
     scratch: Vec<f64>,
     /// Linear problems with few interior points march the exact affine map instead.
     affine: Option<AffineLevelMap>,
+    /// The affine march also forms the full step `trial = v + dv` and its residual norm; the
+    /// first trial of the line search (lambda = 1) then needs no pass of its own.
+    full_step_norm: Option<f64>,
 }
 
 impl CpuSpaceTime {
@@ -42,6 +45,7 @@ impl CpuSpaceTime {
         let params = HeatParams::new(problem);
         let n = problem.unknowns();
         Ok(CpuSpaceTime {
+            full_step_norm: None,
             affine: AffineLevelMap::new(&params),
             params,
             iterate: initial_guess,
@@ -85,8 +89,18 @@ impl NewtonSystem for CpuSpaceTime {
     }
 
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
+        self.full_step_norm = None;
         let MarchNorms { step, iterate } = match &self.affine {
-            Some(map) => map.newton_march(&self.params, &self.iterate, &mut self.direction),
+            Some(map) => {
+                let (norms, trial_norm) = map.newton_march_with_trial(
+                    &self.params,
+                    &self.iterate,
+                    &mut self.direction,
+                    &mut self.trial,
+                );
+                self.full_step_norm = Some(trial_norm);
+                norms
+            }
             None => newton_march(
                 &self.params,
                 &self.iterate,
@@ -98,16 +112,21 @@ impl NewtonSystem for CpuSpaceTime {
     }
 
     fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
-        Ok(newton_trial(
-            &self.params,
-            &self.iterate,
-            &self.direction,
-            lambda,
-            &mut self.trial,
-        ))
+        // The full step was formed with the direction; any other lambda overwrites it.
+        match self.full_step_norm.take() {
+            Some(norm) if lambda == 1.0 => Ok(norm),
+            _ => Ok(newton_trial(
+                &self.params,
+                &self.iterate,
+                &self.direction,
+                lambda,
+                &mut self.trial,
+            )),
+        }
     }
 
     fn accept_trial(&mut self) {
+        self.full_step_norm = None;
         std::mem::swap(&mut self.iterate, &mut self.trial);
     }
 }

@@ -7,7 +7,9 @@
 //! Traffic: reads v once, writes dv once (16 bytes per unknown in f64).
 
 use super::dispatch::avx2_dispatch;
+use super::heat_residual::levels_per_flat_block;
 use super::max_abs::MaxAbsLanes;
+use super::newton_trial::TrialNorm;
 use super::params::{energy_stencil, HeatParams};
 use super::thomas::thomas_solve;
 
@@ -170,13 +172,33 @@ impl AffineLevelMap {
         assert_eq!(self.interior, p.interior(), "map built for another nx");
         assert_eq!(v.len(), p.nt() * p.nx(), "v length must be nt*nx");
         assert_eq!(dv.len(), v.len(), "dv length must be nt*nx");
-        affine_levels(self, p, v, dv)
+        affine_levels(self, p, v, dv, None).0
+    }
+
+    /// As [`Self::newton_march`], and in the same pass the full step's trial point
+    /// `trial = v + 1.0 dv` with its scaled residual norm (what `newton_trial` with lambda = 1
+    /// returns, bit for bit): the first trial of every line search, formed while each block of
+    /// levels is still in cache instead of in a pass of its own.
+    pub fn newton_march_with_trial(
+        &self,
+        p: &HeatParams,
+        v: &[f64],
+        dv: &mut [f64],
+        trial: &mut [f64],
+    ) -> (MarchNorms, f64) {
+        assert_eq!(self.interior, p.interior(), "map built for another nx");
+        assert!(
+            v.len() == p.nt() * p.nx() && dv.len() == v.len() && trial.len() == v.len(),
+            "nt*nx values"
+        );
+        let (norms, trial_norm) = affine_levels(self, p, v, dv, Some(trial));
+        (norms, trial_norm.expect("trial requested"))
     }
 }
 
 avx2_dispatch!(
-    fn affine_levels(map: &AffineLevelMap, p: &HeatParams, v: &[f64], dv: &mut [f64]) -> MarchNorms
-        => affine_levels_portable
+    fn affine_levels(map: &AffineLevelMap, p: &HeatParams, v: &[f64], dv: &mut [f64], trial: Option<&mut [f64]>)
+        -> (MarchNorms, Option<f64>) => affine_levels_portable
 );
 
 /// One instance per padded width, so that a level is a fixed-size array the compiler keeps in
@@ -187,16 +209,17 @@ fn affine_levels_portable(
     p: &HeatParams,
     v: &[f64],
     dv: &mut [f64],
-) -> MarchNorms {
+    trial: Option<&mut [f64]>,
+) -> (MarchNorms, Option<f64>) {
     match map.padded {
-        4 => affine_levels_fixed::<4>(map, p, v, dv),
-        8 => affine_levels_fixed::<8>(map, p, v, dv),
-        12 => affine_levels_fixed::<12>(map, p, v, dv),
-        16 => affine_levels_fixed::<16>(map, p, v, dv),
-        20 => affine_levels_fixed::<20>(map, p, v, dv),
-        24 => affine_levels_fixed::<24>(map, p, v, dv),
-        28 => affine_levels_fixed::<28>(map, p, v, dv),
-        32 => affine_levels_fixed::<32>(map, p, v, dv),
+        4 => affine_levels_fixed::<4>(map, p, v, dv, trial),
+        8 => affine_levels_fixed::<8>(map, p, v, dv, trial),
+        12 => affine_levels_fixed::<12>(map, p, v, dv, trial),
+        16 => affine_levels_fixed::<16>(map, p, v, dv, trial),
+        20 => affine_levels_fixed::<20>(map, p, v, dv, trial),
+        24 => affine_levels_fixed::<24>(map, p, v, dv, trial),
+        28 => affine_levels_fixed::<28>(map, p, v, dv, trial),
+        32 => affine_levels_fixed::<32>(map, p, v, dv, trial),
         other => unreachable!("padded width {other} exceeds MAX_INTERIOR"),
     }
 }
@@ -207,7 +230,8 @@ fn affine_levels_fixed<const P: usize>(
     p: &HeatParams,
     v: &[f64],
     dv: &mut [f64],
-) -> MarchNorms {
+    mut trial: Option<&mut [f64]>,
+) -> (MarchNorms, Option<f64>) {
     let (nx, m) = (p.nx(), map.interior);
     let offset: &[f64; P] = map
         .offset
@@ -217,26 +241,37 @@ fn affine_levels_fixed<const P: usize>(
     let (columns, _) = map.matrix.as_chunks::<P>();
     let mut w_prev = [0.0; P];
     w_prev[..m].fill(p.t_t0);
-    let mut levels = v.chunks_exact(nx).zip(dv.chunks_exact_mut(nx));
-    let (v0, dv0) = levels.next().expect("nt >= 1");
-    first_level_direction(p, v0, dv0);
+    first_level_direction(p, &v[..nx], &mut dv[..nx]);
     let mut norms = MarchLanes::default();
-    norms.fold_level(v0, dv0);
-    for (w, dw) in levels {
-        // w_next = c + sum_k M[:, k] w_prev[k], as whole-vector column axpys.
-        let mut w_next = *offset;
-        for (column, &wk) in columns.iter().zip(&w_prev[..m]) {
-            for (acc, mrk) in w_next.iter_mut().zip(column) {
-                *acc += mrk * wk;
+    norms.fold_level(&v[..nx], &dv[..nx]);
+    let mut trial_norm = trial
+        .as_deref_mut()
+        .map(|t| TrialNorm::new(p, v, dv, 1.0, t));
+    // Blocks of levels, so that a requested trial is formed while the block is in cache.
+    let pairs = p.nt() - 1;
+    let per_block = levels_per_flat_block(nx);
+    for start in (0..pairs).step_by(per_block) {
+        let levels = per_block.min(pairs - start);
+        for i in start + 1..=start + levels {
+            let (w, dw) = (&v[i * nx..(i + 1) * nx], &mut dv[i * nx..(i + 1) * nx]);
+            // w_next = c + sum_k M[:, k] w_prev[k], as whole-vector column axpys.
+            let mut w_next = *offset;
+            for (column, &wk) in columns.iter().zip(&w_prev[..m]) {
+                for (acc, mrk) in w_next.iter_mut().zip(column) {
+                    *acc += mrk * wk;
+                }
             }
+            dw[0] = p.t_x0 - w[0];
+            dw[nx - 1] = p.t_xl - w[nx - 1];
+            for ((d, exact), t) in dw[1..nx - 1].iter_mut().zip(&w_next).zip(&w[1..nx - 1]) {
+                *d = exact - t;
+            }
+            norms.fold_level(w, dw);
+            w_prev = w_next;
         }
-        dw[0] = p.t_x0 - w[0];
-        dw[nx - 1] = p.t_xl - w[nx - 1];
-        for ((d, exact), t) in dw[1..nx - 1].iter_mut().zip(&w_next).zip(&w[1..nx - 1]) {
-            *d = exact - t;
+        if let (Some(norm), Some(t)) = (trial_norm.as_mut(), trial.as_deref_mut()) {
+            norm.block::<true>(p, v, dv, 1.0, t, start, levels);
         }
-        norms.fold_level(w, dw);
-        w_prev = w_next;
     }
-    norms.norms()
+    (norms.norms(), trial_norm.map(|norm| norm.finish(p)))
 }
