@@ -617,8 +617,9 @@ fn info_command(args: &InfoArgs) -> anyhow::Result<()> {
         say!(out, "adapter    {a}");
         say!(
             out,
-            "           shader_f64 {}, max buffer {} MiB, max storage binding {} MiB, workgroup <= {} invocations, {} workgroups per dimension",
+            "           shader_f64 {}, timestamp_query {}, max buffer {} MiB, max storage binding {} MiB, workgroup <= {} invocations, {} workgroups per dimension",
             a.shader_f64,
+            a.timestamp_query,
             a.max_buffer_size >> 20,
             a.max_storage_buffer_binding_size >> 20,
             a.max_compute_invocations_per_workgroup,

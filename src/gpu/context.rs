@@ -107,6 +107,8 @@ pub struct AdapterSummary {
     /// CPU device type, or a known software rasteriser (llvmpipe, lavapipe, SwiftShader, WARP).
     pub is_software: bool,
     pub shader_f64: bool,
+    /// Timestamp queries: kernel times in `heatgpu bench`.
+    pub timestamp_query: bool,
     pub max_buffer_size: u64,
     pub max_storage_buffer_binding_size: u64,
     pub max_compute_workgroup_size_x: u32,
@@ -132,6 +134,7 @@ impl AdapterSummary {
             driver_info: info.driver_info,
             is_software,
             shader_f64: adapter.features().contains(wgpu::Features::SHADER_F64),
+            timestamp_query: adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY),
             max_buffer_size: limits.max_buffer_size,
             max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
             max_compute_workgroup_size_x: limits.max_compute_workgroup_size_x,
