@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::{HeatError, Result};
-use crate::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
+use crate::newton::{
+    newton_solve_into, serialize_seconds, NewtonOptions, NewtonStats, NewtonSystem,
+};
 
 /// A per-step nonlinear system whose unknown is the next time level.
 pub trait LevelStepper: NewtonSystem {
@@ -28,13 +30,6 @@ pub struct MarchStats {
     pub elapsed: Duration,
 }
 
-fn serialize_seconds<S: serde::Serializer>(
-    d: &Duration,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
-}
-
 /// Marches `nt - 1` steps. `on_level(i, level)` is called for level 0, every `snapshot_every`-th
 /// level and the last one; `on_progress(i)` after each step (cheap: it must not block).
 pub fn march<S: LevelStepper>(
@@ -45,9 +40,7 @@ pub fn march<S: LevelStepper>(
     mut on_level: impl FnMut(usize, &[f64]),
     mut on_progress: impl FnMut(usize),
 ) -> Result<MarchStats> {
-    if snapshot_every == 0 {
-        return Err(HeatError::invalid("snapshot_every", 0, "must be >= 1"));
-    }
+    check_snapshot_every(snapshot_every)?;
     let start = Instant::now();
     // Each step's guess is the previous level, whose residual may already look small: iterate once.
     let opts = NewtonOptions {
@@ -69,7 +62,7 @@ pub fn march<S: LevelStepper>(
         stats.newton_iterations += newton_stats.iterations;
         stats.max_iterations_per_step = stats.max_iterations_per_step.max(newton_stats.iterations);
         stats.max_step_residual = stats.max_step_residual.max(newton_stats.final_residual());
-        if step % snapshot_every == 0 || step == nt - 1 {
+        if is_kept_level(step, nt, snapshot_every) {
             on_level(step, stepper.level());
         }
         on_progress(step);
@@ -78,11 +71,22 @@ pub fn march<S: LevelStepper>(
     Ok(stats)
 }
 
-/// Indices of the levels a march with `snapshot_every` reports: 0, k, 2k, ..., and nt-1.
+/// Whether a march with `snapshot_every = k` reports level `step` of `nt`: 0, k, 2k, ..., nt-1.
+pub fn is_kept_level(step: usize, nt: usize, snapshot_every: usize) -> bool {
+    step.is_multiple_of(snapshot_every) || step == nt - 1
+}
+
+/// Indices of the levels a march with `snapshot_every` reports (see [`is_kept_level`]).
 pub fn snapshot_levels(nt: usize, snapshot_every: usize) -> Vec<usize> {
-    let mut levels: Vec<usize> = (0..nt).step_by(snapshot_every.max(1)).collect();
-    if levels.last() != Some(&(nt - 1)) {
-        levels.push(nt - 1);
+    (0..nt)
+        .filter(|&i| is_kept_level(i, nt, snapshot_every.max(1)))
+        .collect()
+}
+
+/// `snapshot_every` must be at least 1.
+pub fn check_snapshot_every(snapshot_every: usize) -> Result<()> {
+    if snapshot_every == 0 {
+        return Err(HeatError::invalid("snapshot_every", 0, "must be >= 1"));
     }
-    levels
+    Ok(())
 }

@@ -94,7 +94,8 @@ pub struct NewtonStats {
     pub elapsed: Duration,
 }
 
-fn serialize_seconds<S: serde::Serializer>(
+/// Durations in JSON as seconds.
+pub(crate) fn serialize_seconds<S: serde::Serializer>(
     d: &Duration,
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {

@@ -373,9 +373,7 @@ pub fn linear_march(
     progress: Progress,
 ) -> Result<LinearMarch> {
     use crate::backend::theta_march::{CpuThetaMarch, GpuThetaMarch};
-    if snapshot_every == 0 {
-        return Err(HeatError::invalid("snapshot_every", 0, "must be >= 1"));
-    }
+    crate::march::check_snapshot_every(snapshot_every)?;
     let first = members
         .first()
         .ok_or_else(|| HeatError::invalid("sweep", 0, "needs at least one member"))?;

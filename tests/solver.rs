@@ -208,3 +208,40 @@ fn first_order_in_time_for_backward_euler_second_for_crank_nicolson() {
         }
     }
 }
+
+/// The affine march forms the full step with the direction; a new iterate must not reuse it.
+#[test]
+fn a_new_iterate_discards_the_precomputed_full_step() {
+    use heatgpu::kernels::newton_trial;
+    use heatgpu::newton::NewtonSystem;
+    let p = Heat1D {
+        nt: 301,
+        theta: 1.0,
+        ..Heat1D::default()
+    };
+    let mut system = CpuSpaceTime::new(&p, p.initial_guess()).unwrap();
+    system.newton_direction().unwrap();
+    let other: Vec<f64> = p.initial_guess().iter().map(|t| t + 1.0).collect();
+    system.set_iterate(&other, &p).unwrap();
+    // The direction stays; the trial is other + dv, evaluated afresh (a stale full step, from
+    // the old iterate, has a rounding-level norm; this one is about 1: the boundaries moved).
+    let mut dv = vec![0.0; other.len()];
+    heatgpu::kernels::newton_march(
+        &HeatParams::new(&p),
+        &p.initial_guess(),
+        &mut dv,
+        &mut vec![0.0; p.nx],
+    );
+    let expected = newton_trial(
+        &HeatParams::new(&p),
+        &other,
+        &dv,
+        1.0,
+        &mut vec![0.0; other.len()],
+    );
+    let got = system.trial_residual_norm(1.0).unwrap();
+    assert!(
+        (got - expected).abs() <= 1e-12 * expected.max(1.0),
+        "{got} vs {expected}"
+    );
+}

@@ -65,6 +65,7 @@ impl CpuSpaceTime {
     pub fn set_iterate(&mut self, guess: &[f64], problem: &Heat1D) -> Result<()> {
         problem.check_field("initial guess", guess)?;
         self.iterate.copy_from_slice(guess);
+        self.full_step_norm = None;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ use crate::gpu::{shader_source, GpuContext};
 use crate::kernels::{
     theta_matrix, theta_rhs, thomas_batched, BatchParams, MarchParams, Member, DEFAULT_BLOCK_ROWS,
 };
+use crate::march::is_kept_level;
 use crate::problem::Heat1D;
 
 /// The members' shared grid and their own parameters, checked.
@@ -81,11 +82,6 @@ impl MemberSet {
     }
 }
 
-/// Calls `on_level(i, level)` for level 0, every `every`-th and the last of `nt` levels.
-fn is_kept(step: usize, nt: usize, every: usize) -> bool {
-    step.is_multiple_of(every) || step == nt - 1
-}
-
 /// The march on the CPU with the twins of the GPU kernels (`theta_rhs`, `thomas_batched`).
 pub struct CpuThetaMarch {
     set: MemberSet,
@@ -144,7 +140,7 @@ impl CpuThetaMarch {
                 &mut self.level,
                 &mut self.c_prime,
             );
-            if is_kept(step, nt, every) {
+            if is_kept_level(step, nt, every) {
                 on_level(step, &self.level)?;
                 on_progress(step);
             }
@@ -339,7 +335,7 @@ impl GpuThetaMarch {
                     loop {
                         ctx.dispatch(&mut pass, &self.rhs_pipeline, &self.rhs_group, self.grid);
                         self.solver.record_solve(&mut pass);
-                        let keep = is_kept(step, nt, every);
+                        let keep = is_kept_level(step, nt, every);
                         step += 1;
                         if keep || step >= nt || step - first >= STEPS_PER_SUBMIT {
                             break keep;

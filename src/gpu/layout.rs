@@ -49,13 +49,9 @@ impl WgslStruct {
 
 /// `values` as device reals.
 pub fn reals_to_bytes(values: &[f64], precision: Precision) -> Vec<u8> {
-    match precision {
-        Precision::F64 => bytemuck::cast_slice(values).to_vec(),
-        Precision::F32 => values
-            .iter()
-            .flat_map(|&x| (x as f32).to_le_bytes())
-            .collect(),
-    }
+    let mut bytes = vec![0; values.len() * precision.bytes()];
+    reals_into_bytes(values, precision, &mut bytes);
+    bytes
 }
 
 /// `values` as device reals, into `out` (`values.len()` reals long).

@@ -22,17 +22,6 @@ pub struct Segment {
 }
 
 impl Segment {
-    /// The whole array as one segment.
-    pub fn whole(p: &HeatParams) -> Segment {
-        Segment {
-            level0: 0,
-            levels: p.nt,
-            prev_levels: 0,
-            partials_offset: 0,
-            partials_stride: (p.nt() * p.nx()).div_ceil(super::REDUCE_WIDTH) as u32,
-        }
-    }
-
     pub fn end(&self) -> usize {
         (self.level0 + self.levels) as usize
     }
