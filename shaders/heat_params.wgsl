@@ -5,7 +5,7 @@ struct HeatParams {
     nt: u32,
     nx: u32,
     inv_dt: real,
-    dt: real,
+    energy_scale: real, // 1 / |dE/dT[i+1, j]| at the largest diffusivity
     a: real,       // alpha0 / dx^2
     theta: real,
     beta: real,

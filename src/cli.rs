@@ -514,9 +514,10 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
     shown.push(worst);
     shown.sort_unstable();
     shown.dedup();
+    let energy_scale = HeatParams::new(&problem).energy_scale;
     let per_time: Vec<_> = shown
         .iter()
-        .map(|&i| json!({ "level": i, "t": i as f64 * problem.dt(), "energy_max": level_max(i), "energy_max_scaled": level_max(i) * problem.dt() }))
+        .map(|&i| json!({ "level": i, "t": i as f64 * problem.dt(), "energy_max": level_max(i), "energy_max_scaled": level_max(i) * HeatParams::new(&problem).energy_scale }))
         .collect();
     if let Some(path) = &args.out {
         write_npy(path, &Array1::from_vec(r.clone()))
@@ -567,7 +568,7 @@ fn residual_command(args: &ResidualArgs) -> anyhow::Result<()> {
         "level",
         "t",
         "max |r|",
-        "max |r|*dt"
+        "max |r|*scale"
     );
     for row in &per_time {
         say!(

@@ -118,14 +118,15 @@ fn parallel_residual_is_bitwise_the_serial_one() {
     }
 }
 
-/// Scaled max-norm of a stored residual: energy rows times dt.
+/// Scaled max-norm of a stored residual: energy rows times `energy_scale`.
 fn scaled_norm(p: &Heat1D, r: &[f64]) -> f64 {
     let energy_start = p.layout().energy_start();
+    let scale = heatgpu::kernels::HeatParams::new(p).energy_scale;
     r.iter()
         .enumerate()
         .map(|(k, x)| {
             if k >= energy_start {
-                x.abs() * p.dt()
+                x.abs() * scale
             } else {
                 x.abs()
             }

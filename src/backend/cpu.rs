@@ -201,7 +201,7 @@ fn step_residual_norm(p: &HeatParams, old: &[f64], w: &[f64], flat: &mut [f64; F
         fold_energy_levels::<false>(p, old, w, flat, &mut energy);
     }
     let boundary = max_abs2(w[0] - p.t_x0, w[w.len() - 1] - p.t_xl);
-    max_abs2(boundary, energy.value() * p.dt)
+    max_abs2(boundary, energy.value() * p.energy_scale)
 }
 
 impl NewtonSystem for CpuStep {

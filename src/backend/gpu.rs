@@ -27,7 +27,7 @@ pub fn heat_params_bytes(p: &HeatParams, precision: Precision) -> Vec<u8> {
         .u32(p.nt)
         .u32(p.nx)
         .real(p.inv_dt)
-        .real(p.dt)
+        .real(p.energy_scale)
         .real(p.a)
         .real(p.theta)
         .real(p.beta)

@@ -162,7 +162,7 @@ fn level_pairs_norm_portable<const LINEAR: bool>(p: &HeatParams, v: &[f64]) -> f
         }
         fold_energy_levels::<LINEAR>(p, u_run, w_run, &mut flat, &mut energy);
     }
-    max_abs2(boundary.value(), energy.value() * p.dt)
+    max_abs2(boundary.value(), energy.value() * p.energy_scale)
 }
 
 /// Values of the stack buffer a run of short levels is evaluated into (16 KiB).

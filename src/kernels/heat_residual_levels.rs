@@ -71,13 +71,13 @@ pub fn level_residual(p: &HeatParams, at: impl Fn(usize, usize) -> f64, i: usize
     }
 }
 
-/// Weight of row (i, j) in the scaled norm: dt for energy rows, 1 otherwise (`row_scale`).
+/// Weight of row (i, j) in the scaled norm: `energy_scale` for energy rows, 1 otherwise.
 #[inline(always)]
 pub fn row_scale(p: &HeatParams, i: usize, j: usize) -> f64 {
     if i == 0 || j == 0 || j == p.nx() - 1 {
         1.0
     } else {
-        p.dt
+        p.energy_scale
     }
 }
 

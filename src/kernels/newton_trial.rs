@@ -120,6 +120,6 @@ impl TrialNorm {
 
     /// The dt-scaled max-norm of F(trial).
     pub(crate) fn finish(&self, p: &HeatParams) -> f64 {
-        max_abs2(self.other.value(), self.energy.value() * p.dt)
+        max_abs2(self.other.value(), self.energy.value() * p.energy_scale)
     }
 }

@@ -15,8 +15,11 @@ pub struct HeatParams {
     pub nx: u32,
     /// `1 / dt`.
     pub inv_dt: f64,
-    /// `dt`, the weight of energy-balance rows in the scaled norm.
-    pub dt: f64,
+    /// Weight of energy-balance rows in the scaled norm: `1 / |dE/dT[i+1, j]|` at its largest
+    /// diffusivity, `dt / (1 + 2 theta r k_max)` with `r = alpha0 dt / dx^2` and
+    /// `k_max = max alpha(T) / alpha0` over the data. Every scaled row is then in temperature
+    /// units and its rounding floor is a few eps |T| whatever r (theta = 0: exactly dt).
+    pub energy_scale: f64,
     /// `alpha0 / dx^2`.
     pub a: f64,
     pub theta: f64,
@@ -31,12 +34,13 @@ impl HeatParams {
     pub fn new(p: &Heat1D) -> HeatParams {
         let dt = p.dt();
         let dx = p.dx();
+        let a = p.alpha / (dx * dx);
         HeatParams {
             nt: p.nt as u32,
             nx: p.nx as u32,
             inv_dt: 1.0 / dt,
-            dt,
-            a: p.alpha / (dx * dx),
+            energy_scale: dt / (1.0 + 2.0 * p.theta * a * dt * p.max_diffusivity_factor()),
+            a,
             theta: p.theta,
             beta: p.beta,
             t_ref: p.t_ref,

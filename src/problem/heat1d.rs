@@ -125,6 +125,12 @@ impl Heat1D {
         self.alpha * (1.0 + self.beta * (t - self.t_ref))
     }
 
+    /// `max alpha(T) / alpha0` over the data's temperature range (1 when linear).
+    pub fn max_diffusivity_factor(&self) -> f64 {
+        let (lo, hi) = self.temperature_range();
+        (self.alpha_at(lo).max(self.alpha_at(hi)) / self.alpha).max(1.0)
+    }
+
     /// True when the diffusivity does not depend on T: the system is then affine.
     pub fn is_linear(&self) -> bool {
         self.beta == 0.0
