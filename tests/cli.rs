@@ -37,7 +37,11 @@ fn solve_writes_json_and_npy() {
     let summary: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON summary");
     assert_eq!(summary["label"]["backend"], "cpu");
     assert_eq!(summary["label"]["precision"], "f64");
-    assert_eq!(summary["report"]["converged"], "residual");
+    assert_eq!(summary["report"]["converged"], "rounding-floor");
+    assert!(
+        summary["verification"]["residual"].as_f64().unwrap()
+            <= summary["verification"]["target"].as_f64().unwrap()
+    );
     assert_eq!(summary["final_level"][0], 60.0);
     let field: ndarray::Array2<f64> = ndarray_npy::read_npy(&path).expect("numpy file");
     assert_eq!(field.dim(), (201, 11));

@@ -5,10 +5,12 @@ mod error;
 pub mod grid;
 pub mod layout;
 pub mod ledger;
+mod reduction;
 pub mod shader;
 
 pub use context::{list_adapters, AdapterRequest, AdapterSummary, GpuContext, READBACK_BYTES};
 pub use error::GpuError;
 pub use grid::{workgroup_grid, WORKGROUP_SIZE};
 pub use ledger::{Ledger, LedgerSnapshot};
+pub use reduction::ReductionChain;
 pub use shader::{shader_source, validate_wgsl, KERNELS};
