@@ -92,6 +92,13 @@ pub fn is_kept_level(step: usize, nt: usize, snapshot_every: usize) -> bool {
     step.is_multiple_of(snapshot_every) || step == nt - 1
 }
 
+/// How many levels a march of `nt` levels with `snapshot_every = k` reports (no allocation:
+/// memory estimates call it before anything is allocated).
+pub fn kept_level_count(nt: usize, snapshot_every: usize) -> usize {
+    let (steps, k) = (nt - 1, snapshot_every.max(1));
+    steps / k + 1 + usize::from(!steps.is_multiple_of(k))
+}
+
 /// Indices of the levels a march with `snapshot_every` reports (see [`is_kept_level`]).
 pub fn snapshot_levels(nt: usize, snapshot_every: usize) -> Vec<usize> {
     (0..nt)
@@ -109,4 +116,22 @@ pub fn check_snapshot_every(snapshot_every: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_level_count_matches_the_kept_levels() {
+        for nt in [2, 3, 10, 11, 101, 1000] {
+            for k in [1, 2, 3, 7, 10, 100, 5000] {
+                assert_eq!(
+                    kept_level_count(nt, k),
+                    snapshot_levels(nt, k).len(),
+                    "nt={nt} k={k}"
+                );
+            }
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::cancel;
 use crate::error::{HeatError, Result};
 use crate::gpu::{AdapterRequest, GpuContext};
 use crate::kernels::{heat_residual_norm, HeatParams};
-use crate::march::{march, snapshot_levels, MarchStats};
+use crate::march::{kept_level_count, march, snapshot_levels, MarchStats};
 use crate::memory::{bytes_for, ensure_fits};
 use crate::newton::{
     newton_solve, Converged, DirectionNorms, NewtonOptions, NewtonStats, NewtonSystem,
@@ -318,20 +318,21 @@ pub fn host_bytes_needed(
     compute: &Compute,
 ) -> (u64, &'static str, &'static str) {
     let n = problem.unknowns();
-    let kept = snapshot_levels(problem.nt, options.snapshot_every).len();
-    let field = bytes_for(kept, problem.nx * 8);
+    let kept = kept_level_count(problem.nt, options.snapshot_every);
+    // The kept field, and the level indices and times that label its rows.
+    let field = bytes_for(kept, problem.nx * 8 + 16);
     let real = compute.precision().bytes();
+    // A software adapter's runtime (the compiled shaders, its queues) lives in host memory.
+    let runtime = match compute {
+        Compute::Gpu(_) if compute.device_is_host() => SOFTWARE_ADAPTER_BYTES,
+        _ => 0,
+    };
     match (options.mode, compute) {
         // Iterate (the guess), direction, trial; the kept field is a copy unless every level
-        // is kept (then it is the iterate).
+        // is kept (then it is the iterate), made after direction and trial are freed.
         (Mode::AllAtOnce, Compute::Cpu) => (
-            bytes_for(n, CpuSpaceTime::ARRAYS as usize * 8).saturating_add(
-                if options.snapshot_every == 1 {
-                    0
-                } else {
-                    field
-                },
-            ),
+            bytes_for(n, CpuSpaceTime::ARRAYS as usize * 8)
+                .max(bytes_for(n, 8).saturating_add(field)),
             "all-at-once CPU solve (iterate, direction, trial)",
             "use --mode march (memory O(nx)), fewer levels, or --snapshot-every with --mode march",
         ),
@@ -346,19 +347,33 @@ pub fn host_bytes_needed(
             (
                 bytes_for(n, 16 + 3 * real)
                     .saturating_add(field)
-                    .saturating_add(device),
+                    .saturating_add(device)
+                    .saturating_add(runtime),
                 "all-at-once GPU solve (host copies of the field)",
                 "use --mode march (memory O(nx)) or fewer levels",
             )
         }
-        // The kept levels, plus O(nx) work arrays (and device arrays on a software adapter).
-        (Mode::March, _) => (
+        // The kept levels, plus O(nx) work arrays.
+        (Mode::March, Compute::Cpu) => (
             field.saturating_add(bytes_for(problem.nx, 32 * 8)),
+            "march (kept levels)",
+            "keep fewer levels with --snapshot-every K",
+        ),
+        // The kept levels, the device march's snapshot buffers (device, staging, host bytes),
+        // its O(nx) arrays (host memory on a software adapter).
+        (Mode::March, Compute::Gpu(_)) => (
+            field
+                .saturating_add(3 * crate::backend::theta_march::SNAPSHOT_BYTES as u64)
+                .saturating_add(bytes_for(problem.nx, 32 * 8))
+                .saturating_add(runtime),
             "march (kept levels)",
             "keep fewer levels with --snapshot-every K",
         ),
     }
 }
+
+/// Host memory a software adapter's runtime takes (measured with llvmpipe: 40 to 50 MiB).
+const SOFTWARE_ADAPTER_BYTES: u64 = 64 << 20;
 
 /// Progress callbacks: `(done, total)` in the unit of the mode (Newton iterations or steps).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
@@ -611,7 +626,7 @@ pub fn linear_march(
         linear_march_host_bytes(m, first.nx),
         "use fewer members or a coarser grid",
     )?;
-    let floor = MemberSet::rounding_floor(members, precision);
+    let mut floor = MemberSet::rounding_floor(members, precision);
     let mut levels = Vec::new();
     let mut final_levels = vec![Vec::new(); m];
     let mut on_level = |i: usize, interleaved: &[f64]| -> Result<()> {
@@ -634,6 +649,7 @@ pub fn linear_march(
         }
         Compute::Gpu(ctx) => {
             let mut march = GpuThetaMarch::new(*ctx, members)?;
+            floor *= march.floor_factor();
             let r = march.march(nt, snapshot_every, &mut on_level, &mut on_progress)?;
             let evaluated = match precision {
                 Precision::F64 => "every step, in f64 on the device",

@@ -76,7 +76,7 @@ impl F32Bound {
         if precision == Precision::F64 {
             return Ok(None);
         }
-        let bound = F32Bound::of(problem);
+        let bound = F32Bound::bound(problem);
         if bound.relative > F32_REFUSE_RELATIVE {
             return Err(HeatError::invalid(
                 "precision",
@@ -94,7 +94,8 @@ impl F32Bound {
         Ok(Some(bound))
     }
 
-    fn of(problem: &Heat1D) -> F32Bound {
+    /// The bound itself, without refusing.
+    pub fn bound(problem: &Heat1D) -> F32Bound {
         let eps = f32::EPSILON as f64;
         let rk = problem.mesh_ratio() * problem.max_diffusivity_factor();
         let per_level = (0.5 + 2.0 * (2.0 + 4.0 * rk)) * eps;

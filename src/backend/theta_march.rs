@@ -209,7 +209,7 @@ impl DeviceSolver {
 /// Steps recorded into one submit at most (progress is reported per submit).
 const STEPS_PER_SUBMIT: usize = 512;
 /// Device memory for kept levels awaiting download.
-const SNAPSHOT_BYTES: usize = 32 << 20;
+pub const SNAPSHOT_BYTES: usize = 32 << 20;
 
 /// The march on the GPU: the level stays on the device; many steps go into one submit, and
 /// kept levels are copied to a snapshot buffer and downloaded once per submit. Every step's
@@ -338,6 +338,17 @@ impl GpuThetaMarch {
 
     pub fn context(&self) -> &GpuContext {
         self.solver.context()
+    }
+
+    /// The steps' rounding floor relative to a Thomas solve's: the partitioned solver adds the
+    /// rounding of each level of its reduction (measured on lavapipe: 21 roundings of |T| with
+    /// two levels, against Thomas's 2), so its floor has one [`crate::kernels::FLOOR_ROUNDINGS`]
+    /// per level plus two.
+    pub fn floor_factor(&self) -> f64 {
+        match &self.solver {
+            DeviceSolver::Large(s) => (2 + s.plan().levels.len()) as f64,
+            DeviceSolver::Batched(_) => 1.0,
+        }
     }
 
     pub fn into_context(self) -> GpuContext {

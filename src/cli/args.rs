@@ -21,37 +21,37 @@ pub struct ProblemArgs {
     #[arg(long, value_name = "FILE.toml")]
     pub config: Option<PathBuf>,
     /// End time (dt = t_max / (nt - 1)).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub t_max: Option<f64>,
     /// Rod length (dx = x_max / (nx - 1)).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub x_max: Option<f64>,
     /// Time points (N1).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub nt: Option<usize>,
     /// Space points (N2).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub nx: Option<usize>,
     /// Diffusivity alpha0.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub alpha: Option<f64>,
     /// Dirichlet value at x = 0.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub t_x0: Option<f64>,
     /// Dirichlet value at x = x_max.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub t_xl: Option<f64>,
     /// Initial value inside the rod.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub t_t0: Option<f64>,
     /// 0 forward Euler, 0.5 Crank-Nicolson, 1 backward Euler.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub theta: Option<f64>,
     /// alpha(T) = alpha (1 + beta (T - t_ref)); 0 keeps the problem linear.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub beta: Option<f64>,
     /// Reference temperature of alpha(T).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub t_ref: Option<f64>,
 }
 
@@ -115,13 +115,13 @@ impl ComputeArgs {
 pub struct NewtonArgs {
     /// Stop when the scaled residual max-norm (rows divided by their diagonal: temperature
     /// units) is at most ATOL; default: iterate to the rounding floor (a few eps |T|).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub atol: Option<f64>,
     /// Also stop at RTOL times the initial residual (default 0).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub rtol: Option<f64>,
     /// Newton iterations at most (per step when marching).
-    #[arg(long, default_value_t = NewtonOptions::default().max_iterations)]
+    #[arg(long, default_value_t = NewtonOptions::default().max_iterations, allow_negative_numbers = true)]
     pub max_iterations: usize,
     /// Take full Newton steps (no backtracking).
     #[arg(long)]

@@ -21,7 +21,7 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u64).range(2..))]
     pub nt: Option<Vec<u64>>,
     /// Timed runs per measurement (after one warm-up), at least 1.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), allow_negative_numbers = true)]
     pub repeats: Option<u32>,
     /// Skip the CPU or the GPU side.
     #[arg(long, conflicts_with = "gpu_only")]

@@ -78,7 +78,7 @@ pub fn print_problem(out: &mut String, p: &Heat1D, label: &ComputeLabel) {
     say!(out, "backend    {label}");
     say!(
         out,
-        "problem    nt = {}, nx = {} ({} unknowns), dt = {:.4e}, dx = {:.4e}, r = {:.4e}, alpha = {}, beta = {}, theta = {}",
+        "problem    nt = {}, nx = {} ({} unknowns), dt = {:.4e}, dx = {:.4e}, r = {:.4e}, alpha = {:?}, beta = {:?}, theta = {:?}",
         p.nt,
         p.nx,
         p.unknowns(),

@@ -32,7 +32,7 @@ pub struct ResidualArgs {
     #[arg(long, value_name = "FILE.npy")]
     pub out: Option<PathBuf>,
     /// Time levels listed in the per-time table.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true)]
     pub levels: usize,
     #[arg(long)]
     pub json: bool,

@@ -9,7 +9,7 @@ use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::error::HeatError;
-use crate::march::snapshot_levels;
+use crate::march::kept_level_count;
 use crate::memory::ensure_fits;
 use crate::output::Outputs;
 use crate::problem::Heat1D;
@@ -31,7 +31,12 @@ pub struct SolveArgs {
     #[arg(long, value_enum, default_value_t = Mode::AllAtOnce)]
     pub mode: Mode,
     /// Keep every k-th time level (and the last) in the output; k >= 1.
-    #[arg(long, default_value_t = 1, value_name = "K")]
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "K",
+        allow_negative_numbers = true
+    )]
     pub snapshot_every: usize,
     #[command(flatten)]
     pub newton: NewtonArgs,
@@ -217,7 +222,7 @@ fn run_sweep(args: &SolveArgs, base: &Heat1D, sweep: &Sweep) -> anyhow::Result<(
         .into());
     }
     let members = sweep.members(base)?;
-    let kept = snapshot_levels(base.nt, args.snapshot_every).len();
+    let kept = kept_level_count(base.nt, args.snapshot_every);
     let mut outputs = Outputs::new();
     let out = outputs.reserve_opt("out", args.out.as_deref())?;
     let compute = args

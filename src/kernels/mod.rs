@@ -38,7 +38,7 @@ pub use max_abs_reduce::{finish_max_norm, max_abs_reduce, ReduceParams, REDUCE_W
 pub use newton_march::{newton_march, AffineLevelMap, MarchNorms};
 pub use newton_trial::newton_trial;
 pub use newton_trial_partials::newton_trial_partials;
-pub use params::HeatParams;
+pub use params::{HeatParams, FLOOR_ROUNDINGS};
 pub use pcr_workgroup::{pcr_workgroup, PCR_MAX_ROWS};
 pub use theta_rhs::{theta_matrix, theta_rhs, MarchParams, Member};
 pub use theta_step_residual::theta_step_residual;

@@ -259,6 +259,8 @@ impl Heat1D {
                 ),
             ));
         }
+        // Magnitudes before stability: a ratio that overflows is named by its parameter.
+        self.check_magnitudes(Precision::F64)?;
         self.check_stability()
     }
 
@@ -267,8 +269,8 @@ impl Heat1D {
     /// rounding (where `1 + 2 theta r` rounds to `2 theta r` a pivot-free solve is garbage).
     pub fn validate_for(&self, precision: Precision) -> Result<()> {
         self.validate()?;
-        self.check_magnitudes(precision)?;
         if precision == Precision::F32 {
+            self.check_magnitudes(precision)?;
             self.check_f32_dominance()?;
         }
         Ok(())
@@ -342,25 +344,46 @@ impl Heat1D {
                 format!("4 alpha k_max / dx^2 = {diffusion:.3e}"),
             ));
         }
+        // A product too large is blamed on its larger factor.
+        let t_name = if self.t_t0.abs() == t_scale {
+            "t_t0"
+        } else if self.t_x0.abs() == t_scale {
+            "t_x0"
+        } else {
+            "t_xl"
+        };
         if inv_dt * t_scale > limit {
-            return Err(overflow(
-                "t_max",
-                self.t_max,
-                format!("|T| / dt = {:.3e}", inv_dt * t_scale),
-            ));
+            let what = format!("|T| / dt = {:.3e}", inv_dt * t_scale);
+            return Err(if inv_dt >= t_scale {
+                overflow("t_max", self.t_max, what)
+            } else {
+                overflow(t_name, t_scale, what)
+            });
         }
         if diffusion * t_scale > limit {
-            let name = if self.t_t0.abs() == t_scale {
-                "t_t0"
-            } else if self.t_x0.abs() == t_scale {
-                "t_x0"
+            let what = format!("|T| 4 alpha k_max / dx^2 = {:.3e}", diffusion * t_scale);
+            return Err(if diffusion >= t_scale {
+                overflow("alpha", self.alpha, what)
             } else {
-                "t_xl"
-            };
-            return Err(overflow(
+                overflow(t_name, t_scale, what)
+            });
+        }
+        let r = self.mesh_ratio();
+        if r < tiny {
+            // Blamed on the factor of alpha dt / dx^2 furthest below 1.
+            let (name, value) = [
+                ("alpha", self.alpha, self.alpha.log10()),
+                ("t_max", self.t_max, dt.log10()),
+                ("x_max", self.x_max, -2.0 * dx.log10()),
+            ]
+            .into_iter()
+            .min_by(|a, b| a.2.total_cmp(&b.2))
+            .map(|(name, value, _)| (name, value))
+            .expect("three factors");
+            return Err(HeatError::invalid(
                 name,
-                t_scale,
-                format!("|T| 4 alpha k_max / dx^2 = {:.3e}", diffusion * t_scale),
+                value,
+                format!("r = alpha dt / dx^2 = {r:.3e} is below {tiny:.3e}: too small to compute with in {precision}"),
             ));
         }
         let scale = self.energy_scale();
