@@ -149,7 +149,7 @@ fn catalogue() -> Vec<Case> {
             Fail("--snapshot-every"),
         ),
         ("--nt 11 --nx 101", Fail("unstable")),
-        ("--nt 3 --nx 200001 --theta 1 --mode march", Solved(&[])),
+        ("--nt 200 --nx 200001 --theta 1 --mode march", Solved(&[])),
         (
             "--nt 21 --nx 20001 --theta 1 --beta 0.01 --mode march",
             Solved(&[]),
@@ -394,6 +394,14 @@ fn catalogue() -> Vec<Case> {
         (
             "--nt 201 --nx 5001 --theta 1 --mode march --out {d}/g.npy",
             Solved(&["g.npy"]),
+        ),
+        (
+            "--precision f32 --nt 201 --nx 1001 --theta 0.5",
+            Solved(&[]),
+        ),
+        (
+            "--precision f32 --nt 2001 --theta 1 --mode march",
+            Solved(&[]),
         ),
     ] {
         cases.push(gpu(format!("solve --backend gpu {args}"), expect));
