@@ -160,6 +160,8 @@ pub enum NewtonFailureKind {
     LineSearchFailed {
         iteration: usize,
         min_lambda: f64,
+        residual: f64,
+        target: f64,
     },
     MaxIterations {
         max_iterations: usize,
@@ -191,9 +193,9 @@ impl std::fmt::Display for NewtonFailure {
                 f,
                 "Newton diverged at iteration {iteration}: |F| = {residual:.3e} exceeds divergence limit {limit:.3e}"
             ),
-            LineSearchFailed { iteration, min_lambda } => write!(
+            LineSearchFailed { iteration, min_lambda, residual, target } => write!(
                 f,
-                "Newton line search failed at iteration {iteration}: no decrease down to lambda = {min_lambda:.3e}"
+                "Newton line search failed at iteration {iteration}: no decrease of |F| = {residual:.3e} (target {target:.3e}) down to lambda = {min_lambda:.3e}"
             ),
             MaxIterations { max_iterations, residual, target } => write!(
                 f,
@@ -284,6 +286,8 @@ fn newton_iterations(
                 return Err(Ok(LineSearchFailed {
                     iteration,
                     min_lambda: opts.min_lambda,
+                    residual: r,
+                    target,
                 }));
             }
         };

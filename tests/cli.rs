@@ -176,7 +176,7 @@ fn ctrl_c_stops_cleanly_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let keep = dir.path().join("keep.npy");
     std::fs::write(&keep, b"KEEP").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heatgpu"))
+    let child = Command::new(env!("CARGO_BIN_EXE_heatgpu"))
         .args([
             "solve",
             "--backend",

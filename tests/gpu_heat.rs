@@ -347,3 +347,39 @@ fn long_levels_swept_in_windows_match_the_cpu() {
         ctx = session.into_context();
     }
 }
+
+/// In f32 the GPU solve reaches the f32 floor and passes its f64 verification at every r the
+/// precision accepts (1e-6 to 1e6; beyond about 4e6 f32 refuses: 1 + 2 r rounds to 2 r).
+#[test]
+fn f32_solves_are_verified_at_every_accepted_r() {
+    use heatgpu::solve::{solve, Compute, Mode, SolveOptions};
+    for log_r in -6..=6 {
+        let Some(ctx) = context(Precision::F32) else {
+            return;
+        };
+        let r = 10f64.powi(log_r);
+        let nx = 41;
+        let dx = 1.0 / (nx - 1) as f64;
+        let p = Heat1D {
+            nt: 6,
+            nx,
+            theta: 1.0,
+            t_max: r * dx * dx / 0.01 * 5.0,
+            ..Heat1D::default()
+        };
+        let s = solve(
+            &p,
+            &SolveOptions {
+                mode: Mode::AllAtOnce,
+                ..SolveOptions::default()
+            },
+            Compute::Gpu(Box::new(ctx)),
+            None,
+            &mut |_, _| {},
+        )
+        .unwrap_or_else(|e| panic!("r={r:e}: {e}"));
+        let v = &s.verification;
+        assert!(v.residual <= v.floor, "r={r:e}: {v:?}");
+        assert!(s.f32_bound.is_some());
+    }
+}

@@ -79,7 +79,7 @@ fn problem() -> impl Strategy<Value = Heat1D> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn modes_and_backends_agree_or_refuse_cleanly(p in problem()) {
@@ -96,8 +96,9 @@ proptest! {
                 }
             }
         }
-        // A valid problem is solved by the CPU in at least one mode.
-        if p.validate().is_ok() {
+        // A valid linear problem is solved by the CPU in at least one mode (a nonlinear one
+        // may defeat Newton, e.g. one Crank-Nicolson step at r = 1e6: a clean refusal).
+        if p.validate().is_ok() && p.beta == 0.0 {
             prop_assert!(!fields.is_empty(), "{p:?}: every mode refused");
         }
         let scale = p.temperature_scale().max(f64::MIN_POSITIVE);

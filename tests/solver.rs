@@ -259,3 +259,43 @@ fn a_new_iterate_discards_the_precomputed_full_step() {
         "{got} vs {expected}"
     );
 }
+
+/// The stopping rule holds at every r from 1e-6 to 1e9: a linear problem reaches the rounding
+/// floor in one Newton iteration, all-at-once and per march step, and the verified residual
+/// stays at or below the floor (no spurious failure, no stop far above it).
+#[test]
+fn linear_problems_stop_at_the_floor_in_one_iteration_at_every_r() {
+    for log_r in -6..=9 {
+        for theta in [0.0, 0.5, 1.0] {
+            let r = 10f64.powi(log_r);
+            if theta == 0.0 && r > 0.5 {
+                continue; // explicit: unstable, refused by validation
+            }
+            let nx = 41;
+            let dx = 1.0 / (nx - 1) as f64;
+            let nt = 6;
+            let p = Heat1D {
+                nt,
+                nx,
+                theta,
+                t_max: r * dx * dx / 0.01 * (nt - 1) as f64,
+                ..Heat1D::default()
+            };
+            for mode in [Mode::AllAtOnce, Mode::March] {
+                let s = solve(&p, mode);
+                let case = format!("r={r:e} theta={theta} {mode:?}");
+                assert!(s.verification.residual <= s.verification.floor, "{case}");
+                match &s.report {
+                    SolveReport::AllAtOnce { newton, converged } => {
+                        assert_eq!(newton.iterations, 1, "{case}");
+                        assert_eq!(*converged, Converged::RoundingFloor, "{case}");
+                    }
+                    SolveReport::March(stats) => {
+                        assert_eq!(stats.max_iterations_per_step, 1, "{case}")
+                    }
+                    other => panic!("{case}: {other:?}"),
+                }
+            }
+        }
+    }
+}
