@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use anyhow::{anyhow, ensure};
-use plotters::prelude::{BitMapBackend, IntoDrawingArea};
 
 use super::font::{cap_height, draw_text, ensure_registered, fitting_size, text_width, Align};
 use super::panel::{fill, Rect, LABEL_SIZE, TITLE_SIZE};
+use super::png_file::render_png;
 use super::style::{colour, format_number, nice_step, Rgb};
 use super::style::{BACKGROUND, FRAME, GRID, GROUP_COLOURS, INK};
 
@@ -246,146 +246,146 @@ pub fn bar_chart_png(
     let legend_top = layout.axis_y + 66;
     let height = legend_top + legend_rows.len() as i32 * LEGEND_ROW + MARGIN;
 
-    let root = BitMapBackend::new(path, (WIDTH as u32, height as u32)).into_drawing_area();
-    root.fill(&colour(BACKGROUND))
-        .map_err(|e| anyhow!("clearing the picture: {e}"))?;
-    let title_size = fitting_size(title, TITLE_SIZE, WIDTH - 20);
-    draw_text(
-        &root,
-        title,
-        (WIDTH / 2, 18),
-        title_size,
-        INK,
-        Align::Centre,
-        Align::Start,
-    )?;
-
-    // Grid lines and tick labels at the axis ticks; a label that would overlap the one before
-    // it is left out.
-    let mut last_label_right = i32::MIN;
-    for tick in axis.ticks() {
-        let x = layout.bar_left + (axis.fraction(tick) * layout.bar_span as f64).round() as i32;
-        let grid_line = Rect {
-            x,
-            y: TOP,
-            width: 1,
-            height: layout.axis_y - TOP,
-        };
-        fill(&root, grid_line, GRID)?;
-        fill(
-            &root,
-            Rect {
-                x,
-                y: layout.axis_y,
-                width: 1,
-                height: TICK_LENGTH,
-            },
-            FRAME,
-        )?;
-        let label = format_number(tick);
-        let half = text_width(&label, LABEL_SIZE) / 2;
-        if x - half >= last_label_right + 8 {
-            let at = (x, layout.axis_y + 10);
-            draw_text(
-                &root,
-                &label,
-                at,
-                LABEL_SIZE,
-                INK,
-                Align::Centre,
-                Align::Start,
-            )?;
-            last_label_right = x + half;
-        }
-    }
-    let axis_line = Rect {
-        x: layout.bar_left,
-        y: layout.axis_y,
-        width: layout.bar_span + 1,
-        height: 1,
-    };
-    fill(&root, axis_line, FRAME)?;
-    let axis_title = match scale {
-        BarScale::Linear => unit.to_string(),
-        BarScale::Log10 => format!("{unit} (log scale)").trim_start().to_string(),
-    };
-    let at = (
-        layout.bar_left + layout.bar_span / 2,
-        layout.axis_y + 22 + cap_height(LABEL_SIZE),
-    );
-    draw_text(
-        &root,
-        &axis_title,
-        at,
-        LABEL_SIZE,
-        INK,
-        Align::Centre,
-        Align::Start,
-    )?;
-
-    // Bars: label right-aligned before the origin, bar, value label after the bar's end.
-    let thickness = layout.pitch * 3 / 4;
-    for (index, bar) in bars.iter().enumerate() {
-        let centre = layout.bar_centre_y(index);
-        let at = (layout.bar_left - 12, centre);
-        let size = layout.label_size;
+    render_png(path, (WIDTH as u32, height as u32), |root| {
+        root.fill(&colour(BACKGROUND))
+            .map_err(|e| anyhow!("clearing the picture: {e}"))?;
+        let title_size = fitting_size(title, TITLE_SIZE, WIDTH - 20);
         draw_text(
-            &root,
-            &layout.labels[index],
-            at,
-            size,
+            root,
+            title,
+            (WIDTH / 2, 18),
+            title_size,
             INK,
-            Align::End,
             Align::Centre,
+            Align::Start,
         )?;
-        let length = (axis.fraction(bar.value) * layout.bar_span as f64).round() as i32;
-        let rect = Rect {
+
+        // Grid lines and tick labels at the axis ticks; a label that would overlap the one before
+        // it is left out.
+        let mut last_label_right = i32::MIN;
+        for tick in axis.ticks() {
+            let x = layout.bar_left + (axis.fraction(tick) * layout.bar_span as f64).round() as i32;
+            let grid_line = Rect {
+                x,
+                y: TOP,
+                width: 1,
+                height: layout.axis_y - TOP,
+            };
+            fill(root, grid_line, GRID)?;
+            fill(
+                root,
+                Rect {
+                    x,
+                    y: layout.axis_y,
+                    width: 1,
+                    height: TICK_LENGTH,
+                },
+                FRAME,
+            )?;
+            let label = format_number(tick);
+            let half = text_width(&label, LABEL_SIZE) / 2;
+            if x - half >= last_label_right + 8 {
+                let at = (x, layout.axis_y + 10);
+                draw_text(
+                    root,
+                    &label,
+                    at,
+                    LABEL_SIZE,
+                    INK,
+                    Align::Centre,
+                    Align::Start,
+                )?;
+                last_label_right = x + half;
+            }
+        }
+        let axis_line = Rect {
             x: layout.bar_left,
-            y: centre - thickness / 2,
-            width: length,
-            height: thickness,
+            y: layout.axis_y,
+            width: layout.bar_span + 1,
+            height: 1,
         };
-        fill(&root, rect, group_colour(&bar.group))?;
-        let at = (layout.bar_left + length + 8, centre);
-        let value = &layout.value_labels[index];
+        fill(root, axis_line, FRAME)?;
+        let axis_title = match scale {
+            BarScale::Linear => unit.to_string(),
+            BarScale::Log10 => format!("{unit} (log scale)").trim_start().to_string(),
+        };
+        let at = (
+            layout.bar_left + layout.bar_span / 2,
+            layout.axis_y + 22 + cap_height(LABEL_SIZE),
+        );
         draw_text(
-            &root,
-            value,
+            root,
+            &axis_title,
             at,
             LABEL_SIZE,
             INK,
-            Align::Start,
             Align::Centre,
+            Align::Start,
         )?;
-    }
 
-    for (row, entries) in legend_rows.iter().enumerate() {
-        let y = legend_top + row as i32 * LEGEND_ROW;
-        for &(x, group) in entries {
-            fill(
-                &root,
-                Rect {
-                    x,
-                    y,
-                    width: 16,
-                    height: 16,
-                },
-                group_colour(group),
-            )?;
+        // Bars: label right-aligned before the origin, bar, value label after the bar's end.
+        let thickness = layout.pitch * 3 / 4;
+        for (index, bar) in bars.iter().enumerate() {
+            let centre = layout.bar_centre_y(index);
+            let at = (layout.bar_left - 12, centre);
+            let size = layout.label_size;
             draw_text(
-                &root,
-                group,
-                (x + 24, y + 8),
+                root,
+                &layout.labels[index],
+                at,
+                size,
+                INK,
+                Align::End,
+                Align::Centre,
+            )?;
+            let length = (axis.fraction(bar.value) * layout.bar_span as f64).round() as i32;
+            let rect = Rect {
+                x: layout.bar_left,
+                y: centre - thickness / 2,
+                width: length,
+                height: thickness,
+            };
+            fill(root, rect, group_colour(&bar.group))?;
+            let at = (layout.bar_left + length + 8, centre);
+            let value = &layout.value_labels[index];
+            draw_text(
+                root,
+                value,
+                at,
                 LABEL_SIZE,
                 INK,
                 Align::Start,
                 Align::Centre,
             )?;
         }
-    }
 
-    root.present()
-        .map_err(|e| anyhow!("writing {}: {e}", path.display()))
+        for (row, entries) in legend_rows.iter().enumerate() {
+            let y = legend_top + row as i32 * LEGEND_ROW;
+            for &(x, group) in entries {
+                fill(
+                    root,
+                    Rect {
+                        x,
+                        y,
+                        width: 16,
+                        height: 16,
+                    },
+                    group_colour(group),
+                )?;
+                draw_text(
+                    root,
+                    group,
+                    (x + 24, y + 8),
+                    LABEL_SIZE,
+                    INK,
+                    Align::Start,
+                    Align::Centre,
+                )?;
+            }
+        }
+
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -416,7 +416,7 @@ mod tests {
     #[test]
     fn linear_bars_are_proportional_to_values() {
         let dir = TempDir::new("bars");
-        let path = dir.path("bars.png");
+        let path = dir.path("bars.tmp");
         let bars = two_groups(&[1.0, 10.0]);
         bar_chart_png(&path, "linear", "s", &bars, BarScale::Linear).unwrap();
 

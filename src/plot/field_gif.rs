@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn frames_share_one_scale_and_stream_to_the_file() {
         let dir = TempDir::new("gif");
-        let path = dir.path("field.gif");
+        let path = dir.path("field.gif.tmp");
         let (ny, nx) = (40, 60);
         let mut gif = FieldGif::create(
             &path,

@@ -7,13 +7,13 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, ensure};
+use anyhow::ensure;
 use ndarray::{Array2, ArrayView2};
-use plotters::prelude::{BitMapBackend, IntoDrawingArea};
 
 use super::cells::{CellGrid, ColourScale};
 use super::font::ensure_registered;
 use super::panel::{draw_panel, even_ticks, Axis, Panel, PanelLayout};
+use super::png_file::render_png;
 
 /// The largest plot area in pixels.
 const MAX_PLOT_WIDTH: i32 = 520;
@@ -128,10 +128,9 @@ pub fn field_map_png(
         colour_bar_label,
         scale,
     );
-    let root = BitMapBackend::new(path, (layout.width, layout.height)).into_drawing_area();
-    draw_panel(&root, &panel, &grid, true)?;
-    root.present()
-        .map_err(|e| anyhow!("writing {}: {e}", path.display()))
+    render_png(path, (layout.width, layout.height), |area| {
+        draw_panel(area, &panel, &grid, true)
+    })
 }
 
 #[cfg(test)]
@@ -144,7 +143,7 @@ mod tests {
     #[test]
     fn square_fields_are_square_and_y_points_up() {
         let dir = TempDir::new("field");
-        let path = dir.path("field.png");
+        let path = dir.path(".field.tmp");
         // u = y: rows grow upwards, so the top of the plot is the high end.
         let (ny, nx) = (64, 64);
         let field = Array2::from_shape_fn((ny, nx), |(i, _)| i as f64);

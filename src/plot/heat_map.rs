@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, ensure};
+use anyhow::ensure;
 use ndarray::Array2;
-use plotters::prelude::{BitMapBackend, IntoDrawingArea};
 
 use super::cells::{CellGrid, ColourScale};
 use super::font::ensure_registered;
 use super::panel::{centre_offset, draw_panel, even_ticks, Axis, Panel, PanelLayout};
+use super::png_file::render_png;
 use super::style::{format_number, interior_ticks};
 
 /// The heat map's plot area in pixels; the picture is 800 x 600.
@@ -70,10 +70,9 @@ pub fn heat_map_png(
         scale: ColourScale::fit(grid.finite_range),
     };
 
-    let root = BitMapBackend::new(path, (layout.width, layout.height)).into_drawing_area();
-    draw_panel(&root, &panel, &grid, false)?;
-    root.present()
-        .map_err(|e| anyhow!("writing {}: {e}", path.display()))
+    render_png(path, (layout.width, layout.height), |area| {
+        draw_panel(area, &panel, &grid, false)
+    })
 }
 
 /// Ticks at the first and last levels and, when times ascend, at the levels nearest round
@@ -115,7 +114,8 @@ mod tests {
     #[test]
     fn heat_map_colours_follow_a_monotone_field() {
         let dir = TempDir::new("monotone");
-        let path = dir.path("heat.png");
+        // Outputs are written under temporary names: the extension must not matter.
+        let path = dir.path("heat.png.tmp");
         let (n_rows, n_cols) = (10, 11);
         let field = Array2::from_shape_fn((n_rows, n_cols), |(r, j)| (r * n_cols + j) as f64);
         let times: Vec<f64> = (0..n_rows).map(|r| r as f64 * 0.1).collect();

@@ -55,6 +55,7 @@ mod field_map;
 mod font;
 mod heat_map;
 mod panel;
+mod png_file;
 mod style;
 #[cfg(test)]
 mod test_support;
