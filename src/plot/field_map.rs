@@ -2,7 +2,7 @@
 //! of the 2-D diffusion problem), row 0 drawn at the bottom so that y points up.
 //!
 //! The plot area keeps the field's aspect ratio (a square domain is drawn square) within
-//! 520 x 464 pixels, unless one side would fall below 1/4 of the other: then the cells are
+//! 520 x 456 pixels, unless one side would fall below 1/4 of the other: then the cells are
 //! stretched and the picture stays readable.
 
 use std::path::Path;
@@ -17,7 +17,7 @@ use super::png_file::render_png;
 
 /// The largest plot area in pixels.
 const MAX_PLOT_WIDTH: i32 = 520;
-const MAX_PLOT_HEIGHT: i32 = 464;
+const MAX_PLOT_HEIGHT: i32 = 456;
 /// The narrowest aspect ratio drawn true to the field.
 const MIN_ASPECT: f64 = 0.25;
 

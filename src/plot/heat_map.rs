@@ -14,7 +14,7 @@ use super::style::{format_number, interior_ticks};
 
 /// The heat map's plot area in pixels; the picture is 800 x 600.
 const PLOT_WIDTH: i32 = 520;
-const PLOT_HEIGHT: i32 = 464;
+const PLOT_HEIGHT: i32 = 456;
 
 pub(super) fn layout() -> PanelLayout {
     PanelLayout::around(PLOT_WIDTH, PLOT_HEIGHT)

@@ -23,12 +23,11 @@ const TICK_LENGTH: i32 = 5;
 // Margins around the plot area: title above, tick labels and axis names left and below,
 // colour bar and its labels to the right.
 const PLOT_LEFT: i32 = 120;
-const PLOT_TOP: i32 = 56;
+const PLOT_TOP: i32 = 64;
 const BAR_GAP: i32 = 24;
 const BAR_WIDTH: i32 = 24;
 const RIGHT_ROOM: i32 = 112;
 const BOTTOM_ROOM: i32 = 80;
-const MIN_WIDTH: i32 = 600;
 
 /// A rectangle of pixels: left and top edges (included), width and height.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +73,7 @@ impl PanelLayout {
             height: plot_height,
         };
         PanelLayout {
-            width: (bar.right() + RIGHT_ROOM).max(MIN_WIDTH) as u32,
+            width: (bar.right() + RIGHT_ROOM) as u32,
             height: (plot.bottom() + BOTTOM_ROOM) as u32,
             plot,
             bar,
