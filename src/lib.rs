@@ -17,6 +17,7 @@ pub mod march;
 pub mod newton;
 pub mod output;
 pub mod plot;
+pub mod pool;
 pub mod precision;
 pub mod problem;
 pub mod solve;

@@ -7,7 +7,11 @@
 //! (`thomas_march`) over chunks of levels; the CPU's fused `newton_march` computes the same
 //! direction in one pass, and tests check the two against each other.
 
+pub mod affine_blocks;
+pub mod affine_levels;
+pub mod affine_powers;
 mod dispatch;
+pub mod double_double;
 pub mod heat_jacobian;
 pub mod heat_residual;
 pub mod heat_residual_levels;
@@ -28,6 +32,8 @@ pub mod tridiag;
 pub mod tridiag_partition_reduce;
 pub mod tridiag_partition_substitute;
 
+pub use affine_blocks::{BlockedAffineSolve, FieldCheck};
+pub use affine_levels::{affine_block_starts, affine_levels, BlockParams};
 pub use heat_jacobian::{heat_jacobian, MarchCursor, JACOBIAN_ROW};
 pub use heat_residual::{heat_residual, heat_residual_norm, heat_residual_par};
 pub use heat_residual_levels::{heat_residual_levels, levels_to_p1_order, Segment};
