@@ -1,4 +1,4 @@
-//! The blocked solve allocates nothing on any thread once built: a counting global allocator
+//! The blocked solve (and its Newton-direction form) allocates nothing on any thread once built: a counting global allocator
 //! that counts every thread's allocations (this file holds a single test, so no other test's
 //! threads run while it measures), including the worker pool's threads.
 
@@ -38,12 +38,14 @@ fn blocked_solves_allocate_nothing_on_any_thread() {
             ..Heat1D::default()
         });
         let mut solve = BlockedAffineSolve::with_layout(&p, threads, 37, 5).unwrap();
-        let mut field = vec![0.0; p.nt() * p.nx()];
+        let n = p.nt() * p.nx();
+        let (mut field, mut dv, v) = (vec![0.0; n], vec![0.0; n], vec![30.0; n]);
         solve.solve_into(&mut field); // warm-up: first use of each worker
         let before = ALLOCATIONS.load(Ordering::SeqCst);
         let mut residual = 0.0;
         for _ in 0..5 {
             residual = solve.solve_into(&mut field).residual;
+            solve.direction_into(&v, &mut dv, &mut field);
         }
         let count = ALLOCATIONS.load(Ordering::SeqCst) - before;
         assert_eq!(

@@ -23,6 +23,7 @@ use super::affine_powers::{block_start, AffinePowers, MAX_INTERIOR};
 use super::double_double::Dd;
 use super::heat_residual::{fold_energy_levels, levels_per_flat_block, FLAT};
 use super::max_abs::{abs_bits, max_abs2, MaxAbsLanes};
+use super::newton_march::MarchNorms;
 use super::params::HeatParams;
 use crate::pool::WorkerPool;
 
@@ -47,6 +48,9 @@ struct Lanes {
     boundary: MaxAbsLanes,
     energy: MaxAbsLanes,
     iterate: MaxAbsLanes,
+    /// `|w - v|` and `|v|` when a Newton direction is formed.
+    step: MaxAbsLanes,
+    guess: MaxAbsLanes,
 }
 
 /// Maxima over all threads, as `abs_bits` (NaN sorts above every number, so it wins).
@@ -55,11 +59,19 @@ struct SharedNorms {
     boundary: AtomicI64,
     energy: AtomicI64,
     iterate: AtomicI64,
+    step: AtomicI64,
+    guess: AtomicI64,
 }
 
 impl SharedNorms {
     fn reset(&self) {
-        for a in [&self.boundary, &self.energy, &self.iterate] {
+        for a in [
+            &self.boundary,
+            &self.energy,
+            &self.iterate,
+            &self.step,
+            &self.guess,
+        ] {
             a.store(0, Ordering::Relaxed);
         }
     }
@@ -69,6 +81,8 @@ impl SharedNorms {
             (&self.boundary, &lanes.boundary),
             (&self.energy, &lanes.energy),
             (&self.iterate, &lanes.iterate),
+            (&self.step, &lanes.step),
+            (&self.guess, &lanes.guess),
         ];
         for (shared, local) in pairs {
             shared.fetch_max(abs_bits(local.value()), Ordering::Relaxed);
@@ -159,13 +173,49 @@ impl BlockedAffineSolve {
     /// and returns its verification: the scaled residual norm of what was written and `max |T|`.
     /// A non-finite value anywhere makes `residual` NaN. No allocation.
     pub fn solve_into(&mut self, field: &mut [f64]) -> FieldCheck {
+        self.run(field, None).0
+    }
+
+    /// The Newton direction of the all-at-once system from any iterate `v`: the solution `w`
+    /// into `solution` and `dv = w - v` into `dv`, in the same pass (so the full step's trial
+    /// point and its residual norm come with the direction, as `newton_march_with_trial`
+    /// gives them; here the full step is `w` itself). Returns `max |dv|`, `max |v|` and the
+    /// check of `w`. Traffic: reads v, writes w and dv (24 B per unknown).
+    pub fn direction_into(
+        &mut self,
+        v: &[f64],
+        dv: &mut [f64],
+        solution: &mut [f64],
+    ) -> (MarchNorms, FieldCheck) {
+        assert!(v.len() == dv.len(), "v and dv must have nt*nx values");
+        let (check, norms) = self.run(solution, Some((v, dv)));
+        (norms.expect("direction requested"), check)
+    }
+
+    fn run(
+        &mut self,
+        field: &mut [f64],
+        direction: Option<(&[f64], &mut [f64])>,
+    ) -> (FieldCheck, Option<MarchNorms>) {
         let p = &self.params;
         let (nt, nx, k) = (p.nt(), p.nx(), self.powers.block_levels());
         assert_eq!(field.len(), nt * nx, "field length must be nt*nx");
         let initial = initial_level(p);
         field[..nx].copy_from_slice(&initial[..nx]);
         self.norms.reset();
-        let chunks = Mutex::new(field[nx..].chunks_mut(k * nx).enumerate());
+        let wants_direction = direction.is_some();
+        let mut level0_step = 0.0;
+        let mut level0_guess = 0.0;
+        let direction_chunks = direction.map(|(v, dv)| {
+            assert_eq!(v.len(), nt * nx, "v length must be nt*nx");
+            for ((d, w), x) in dv[..nx].iter_mut().zip(&initial[..nx]).zip(&v[..nx]) {
+                *d = w - x;
+                level0_step = max_abs2(level0_step, *d);
+                level0_guess = max_abs2(level0_guess, *x);
+            }
+            v[nx..].chunks(k * nx).zip(dv[nx..].chunks_mut(k * nx))
+        });
+        let chunks = Mutex::new((field[nx..].chunks_mut(k * nx).enumerate(), direction_chunks));
         let job = BlockJob {
             p,
             powers: &self.powers,
@@ -177,9 +227,13 @@ impl BlockedAffineSolve {
             let mut lanes = Lanes::default();
             let mut flat = [0.0; FLAT];
             loop {
-                let next = chunks.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let (next, direction) = {
+                    let mut guard = chunks.lock().unwrap_or_else(|e| e.into_inner());
+                    let (solution, direction) = &mut *guard;
+                    (solution.next(), direction.as_mut().and_then(Iterator::next))
+                };
                 let Some((b, chunk)) = next else { break };
-                solve_block(&job, b, chunk, &mut lanes, &mut flat);
+                solve_block(&job, b, chunk, direction, &mut lanes, &mut flat);
             }
             norms.merge(&lanes);
         });
@@ -193,7 +247,7 @@ impl BlockedAffineSolve {
             .max(abs_bits(level0[0] - p.t_x0))
             .max(abs_bits(level0[nx - 1] - p.t_xl));
         let energy = SharedNorms::value(&norms.energy) * p.energy_scale;
-        FieldCheck {
+        let check = FieldCheck {
             residual: max_abs2(
                 max_abs2(
                     f64::from_bits(edges as u64),
@@ -205,7 +259,12 @@ impl BlockedAffineSolve {
                 SharedNorms::value(&norms.iterate),
                 level0.iter().fold(0.0, |m: f64, x| max_abs2(m, *x)),
             ),
-        }
+        };
+        let march = wants_direction.then(|| MarchNorms {
+            step: max_abs2(level0_step, SharedNorms::value(&norms.step)),
+            iterate: max_abs2(level0_guess, SharedNorms::value(&norms.guess)),
+        });
+        (check, march)
     }
 }
 
@@ -217,6 +276,9 @@ fn initial_level(p: &HeatParams) -> [f64; MAX_NX] {
     (level[0], level[nx - 1]) = (p.t_x0, p.t_xl);
     level
 }
+
+/// The iterate's and the direction's part of a block, when a direction is formed.
+type Direction<'a> = Option<(&'a [f64], &'a mut [f64])>;
 
 /// What every block reads.
 struct BlockJob<'a> {
@@ -254,6 +316,7 @@ fn solve_block(
     job: &BlockJob,
     b: usize,
     chunk: &mut [f64],
+    direction: Direction,
     lanes: &mut Lanes,
     flat: &mut [f64; FLAT],
 ) {
@@ -265,31 +328,33 @@ fn solve_block(
             job: &BlockJob,
             b: usize,
             chunk: &mut [f64],
+            direction: Direction,
             lanes: &mut Lanes,
             flat: &mut [f64; FLAT],
         ) {
-            solve_block_portable(job, b, chunk, lanes, flat)
+            solve_block_portable(job, b, chunk, direction, lanes, flat)
         }
         #[target_feature(enable = "avx2,fma")]
         fn avx2(
             job: &BlockJob,
             b: usize,
             chunk: &mut [f64],
+            direction: Direction,
             lanes: &mut Lanes,
             flat: &mut [f64; FLAT],
         ) {
-            solve_block_portable(job, b, chunk, lanes, flat)
+            solve_block_portable(job, b, chunk, direction, lanes, flat)
         }
         if has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("fma") {
             // SAFETY: the CPU has these features.
-            return unsafe { avx512(job, b, chunk, lanes, flat) };
+            return unsafe { avx512(job, b, chunk, direction, lanes, flat) };
         }
         if has!("avx2") && has!("fma") {
             // SAFETY: the CPU has these features.
-            return unsafe { avx2(job, b, chunk, lanes, flat) };
+            return unsafe { avx2(job, b, chunk, direction, lanes, flat) };
         }
     }
-    solve_block_portable(job, b, chunk, lanes, flat)
+    solve_block_portable(job, b, chunk, direction, lanes, flat)
 }
 
 #[inline(always)]
@@ -297,6 +362,7 @@ fn solve_block_portable(
     job: &BlockJob,
     b: usize,
     chunk: &mut [f64],
+    mut direction: Direction,
     lanes: &mut Lanes,
     flat: &mut [f64; FLAT],
 ) {
@@ -350,6 +416,15 @@ fn solve_block_portable(
                 .fold([level[0] - p.t_x0, level[nx - 1] - p.t_xl].into_iter());
         }
         lanes.iterate.fold_slice(written);
+        if let Some((v, dv)) = direction.as_mut() {
+            let range = l0 * nx..l1 * nx;
+            let (v, dv) = (&v[range.clone()], &mut dv[range]);
+            for ((d, w), x) in dv.iter_mut().zip(written).zip(v) {
+                *d = w - x;
+            }
+            lanes.step.fold_slice(dv);
+            lanes.guess.fold_slice(v);
+        }
     }
 }
 
@@ -417,6 +492,45 @@ mod tests {
             let max_abs = field.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
             assert_eq!(check.max_abs, max_abs);
         }
+    }
+
+    /// From any iterate the direction is `w - v`, and it agrees with the Thomas march's.
+    #[test]
+    fn direction_from_any_iterate_is_the_solution_minus_it() {
+        use crate::kernels::newton_march;
+        let (nt, nx) = (2001, 9);
+        let p = HeatParams::new(&Heat1D {
+            nt,
+            nx,
+            theta: 0.5,
+            t_max: 2.0,
+            ..Heat1D::default()
+        });
+        let v: Vec<f64> = (0..nt * nx)
+            .map(|k| 25.0 + 35.0 * ((k * 7919) % 1000) as f64 / 1000.0)
+            .collect();
+        let mut solve = BlockedAffineSolve::with_layout(&p, 2, 13, 4).unwrap();
+        let (mut dv, mut w, mut alone) =
+            (vec![0.0; v.len()], vec![0.0; v.len()], vec![0.0; v.len()]);
+        let (norms, check) = solve.direction_into(&v, &mut dv, &mut w);
+        assert_eq!(check, solve.solve_into(&mut alone));
+        assert_eq!(w, alone);
+        for ((d, wk), vk) in dv.iter().zip(&w).zip(&v) {
+            assert_eq!(*d, wk - vk);
+        }
+        let mut thomas = vec![0.0; v.len()];
+        let thomas_norms = newton_march(&p, &v, &mut thomas, &mut [0.0; 9]);
+        assert_eq!(norms.iterate, thomas_norms.iterate);
+        let diff = dv
+            .iter()
+            .zip(&thomas)
+            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+        assert!(
+            diff <= 1e-10 * norms.step,
+            "{diff:e} vs |dv| {}",
+            norms.step
+        );
+        assert!((norms.step - thomas_norms.step).abs() <= 1e-10 * norms.step);
     }
 
     #[test]
