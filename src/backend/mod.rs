@@ -3,6 +3,7 @@
 
 pub mod cpu;
 pub mod gpu;
+pub mod gpu_affine;
 pub mod gpu_tridiag;
 pub mod theta_march;
 

@@ -98,6 +98,21 @@ pub const KERNELS: &[(&str, &str)] = &[
         ),
     ),
     (
+        "affine_block_starts",
+        concat!(
+            include_str!("../../shaders/affine_block_params.wgsl"),
+            include_str!("../../shaders/affine_block_starts.wgsl")
+        ),
+    ),
+    (
+        "affine_levels",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/affine_block_params.wgsl"),
+            include_str!("../../shaders/affine_levels.wgsl")
+        ),
+    ),
+    (
         "tridiag_partition_substitute",
         concat!(
             include_str!("../../shaders/partition_params.wgsl"),
