@@ -10,6 +10,7 @@
 pub mod affine_blocks;
 pub mod affine_levels;
 pub mod affine_powers;
+pub mod affine_scan;
 mod dispatch;
 pub mod double_double;
 pub mod heat_jacobian;
@@ -19,6 +20,7 @@ pub mod heat_residual_partials;
 pub mod max_abs;
 pub mod max_abs_reduce;
 pub mod newton_march;
+pub mod newton_scan;
 pub mod newton_trial;
 pub mod newton_trial_partials;
 pub mod params;
