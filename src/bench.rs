@@ -23,9 +23,9 @@ use crate::kernels::{
     heat_residual_par, thomas_batched, thomas_batched_factored, thomas_factor, thomas_solve,
     BatchParams, HeatParams, DEFAULT_BLOCK_ROWS,
 };
+use crate::memory::MemoryBudget;
 use crate::newton::{newton_solve_into, NewtonOptions, NewtonStats};
 use crate::precision::Precision;
-use crate::problem::memory::available_memory_bytes;
 use crate::problem::Heat1D;
 
 /// What `heatgpu bench` measures.
@@ -232,9 +232,10 @@ fn tridiagonal_system(len: usize) -> [Vec<f64>; 4] {
 
 /// Times `repeats` runs of `f` (which returns its own timed span) after one warm-up run.
 fn time_repeats(repeats: usize, mut f: impl FnMut() -> Result<Duration>) -> Result<Timing> {
+    crate::cancel::check()?;
     f()?;
     let samples = (0..repeats.max(1))
-        .map(|_| f())
+        .map(|_| crate::cancel::check().and_then(|()| f()))
         .collect::<Result<Vec<_>>>()?;
     Ok(Timing::of(samples))
 }
@@ -277,9 +278,10 @@ pub fn run_bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Resu
         work.push((op, workload));
     }
     // Host copies of every array an operation holds (at most five nt*nx arrays of f64).
+    let budget = MemoryBudget::detect();
     work.retain(|(op, w)| {
         let needed = 8 * 6 * w.unknowns() as u64;
-        let fits = available_memory_bytes().is_none_or(|avail| needed <= avail);
+        let fits = budget.bytes.is_none_or(|avail| needed <= avail);
         if !fits {
             report.skipped.push(format!(
                 "{op:?} {}: needs {} MiB of host memory",
@@ -437,7 +439,11 @@ fn cpu_row(op: BenchOp, workload: &Workload, repeats: usize) -> Result<BenchRow>
             let mut march = CpuThetaMarch::new(std::slice::from_ref(p))?;
             let setup = setup_start.elapsed();
             let timing = time_repeats(repeats, || {
-                timed(|| march.march(p.nt, MARCH_STEPS, &mut |_, _| Ok(()), &mut |_| {}))
+                timed(|| {
+                    march
+                        .march(p.nt, MARCH_STEPS, &mut |_, _| Ok(()), &mut |_| {})
+                        .map(drop)
+                })
             })?;
             (setup, timing)
         }
@@ -556,8 +562,10 @@ fn gpu_row(
             };
             let mut march = GpuThetaMarch::new(ctx, std::slice::from_ref(p))?;
             let setup = setup_start.elapsed();
-            let run =
-                |m: &mut GpuThetaMarch| m.march(p.nt, MARCH_STEPS, &mut |_, _| Ok(()), &mut |_| {});
+            let run = |m: &mut GpuThetaMarch| {
+                m.march(p.nt, MARCH_STEPS, &mut |_, _| Ok(()), &mut |_| {})
+                    .map(drop)
+            };
             let end_to_end = time_repeats(repeats, || timed(|| run(&mut march)))?;
             let kernel = kernel_timing(&mut march, |m| m.context(), repeats, run)?;
             (setup, end_to_end, kernel, march.into_context())

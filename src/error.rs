@@ -21,15 +21,16 @@ pub enum HeatError {
     )]
     UnstableStep { ratio: f64, limit: f64, theta: f64 },
 
-    /// The arrays a run needs do not fit in the memory that is available.
+    /// The arrays a run needs do not fit in the memory the process may use.
     #[error(
-        "{what} needs {needed_mib:.1} MiB but only {available_mib:.1} MiB is available; \
-         use --mode march (memory O(nx)) or a smaller grid"
+        "{what} needs {needed_mib:.1} MiB but only {available_mib:.1} MiB may be used ({limited_by}); {fix}"
     )]
     OutOfMemory {
         what: String,
         needed_mib: f64,
         available_mib: f64,
+        limited_by: &'static str,
+        fix: String,
     },
 
     /// An input array of the wrong length or with non-finite entries.
@@ -40,9 +41,27 @@ pub enum HeatError {
     #[error("{0}")]
     Newton(Box<NewtonFailure>),
 
-    /// A time step of the march failed; `source` says how.
-    #[error("time step {step}: {source}")]
-    StepFailed { step: usize, source: Box<HeatError> },
+    /// A time step of the march failed; `cause` says how (printed here, not as a source, so
+    /// the CLI's error chain prints it once).
+    #[error("time step {step}: {cause}")]
+    StepFailed { step: usize, cause: Box<HeatError> },
+
+    /// A result did not pass its verification on the discrete system.
+    #[error("{0}")]
+    Unverified(String),
+
+    /// A result holds a NaN or an infinity.
+    #[error("{what} holds {value} at {location}: {cause}")]
+    NonFinite {
+        what: String,
+        value: f64,
+        location: String,
+        cause: String,
+    },
+
+    /// Ctrl-C: the run stopped, temporary outputs were removed.
+    #[error("interrupted (Ctrl-C): nothing was written")]
+    Interrupted,
 
     /// The device could not hold a session's buffers (wgpu reports no free-memory figure).
     #[error(
@@ -85,8 +104,16 @@ impl HeatError {
     ) -> Self {
         HeatError::InvalidParameter {
             name,
-            value: value.to_string(),
+            value: short_number(value.to_string()),
             requirement: requirement.into(),
         }
+    }
+}
+
+/// A number printed in full by `Display` (`1e308` as 309 digits) in its short form.
+fn short_number(text: String) -> String {
+    match text.parse::<f64>() {
+        Ok(x) if text.len() > 16 => format!("{x:e}"),
+        _ => text,
     }
 }

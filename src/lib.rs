@@ -8,12 +8,15 @@
 
 pub mod backend;
 pub mod bench;
+pub mod cancel;
 pub mod cli;
 pub mod error;
 pub mod exact;
 pub mod gpu;
+pub mod input;
 pub mod kernels;
 pub mod march;
+pub mod memory;
 pub mod newton;
 pub mod output;
 pub mod plot;
@@ -22,6 +25,7 @@ pub mod precision;
 pub mod problem;
 pub mod solve;
 pub mod sweep;
+pub mod verify;
 
 pub use error::{HeatError, Result};
 pub use problem::Heat1D;

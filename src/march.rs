@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::{HeatError, Result};
 use crate::newton::{
-    newton_solve_into, serialize_seconds, NewtonOptions, NewtonStats, NewtonSystem,
+    newton_solve_into, serialize_seconds, Converged, NewtonOptions, NewtonStats, NewtonSystem,
 };
 
 /// A per-step nonlinear system whose unknown is the next time level.
@@ -19,13 +19,18 @@ pub trait LevelStepper: NewtonSystem {
 }
 
 /// Totals over all steps of a march.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct MarchStats {
     pub steps: usize,
     pub newton_iterations: usize,
     pub max_iterations_per_step: usize,
-    /// Largest final scaled residual of any step.
+    /// Largest final scaled residual of any step (each evaluated on the level that was kept).
     pub max_step_residual: f64,
+    /// The steps' rounding floor and target (the same for every step).
+    pub floor: f64,
+    pub target: f64,
+    /// Why the steps stopped (the last step's reason: tolerance or rounding floor).
+    pub stopping: Converged,
     #[serde(serialize_with = "serialize_seconds")]
     pub elapsed: Duration,
 }
@@ -47,17 +52,28 @@ pub fn march<S: LevelStepper>(
         min_iterations: newton.min_iterations.max(1),
         ..newton.clone()
     };
-    let mut stats = MarchStats::default();
+    let mut stats = MarchStats {
+        steps: 0,
+        newton_iterations: 0,
+        max_iterations_per_step: 0,
+        max_step_residual: 0.0,
+        floor: stepper.rounding_floor(),
+        target: 0.0,
+        stopping: Converged::RoundingFloor,
+        elapsed: Duration::ZERO,
+    };
     let mut newton_stats = NewtonStats::default();
     on_level(0, stepper.level());
     for step in 1..nt {
+        crate::cancel::check()?;
         stepper.begin_step();
-        newton_solve_into(stepper, &opts, &mut newton_stats).map_err(|e| {
+        stats.stopping = newton_solve_into(stepper, &opts, &mut newton_stats).map_err(|e| {
             HeatError::StepFailed {
                 step,
-                source: Box::new(e),
+                cause: Box::new(e),
             }
         })?;
+        stats.target = stats.target.max(newton_stats.target);
         stats.steps = step;
         stats.newton_iterations += newton_stats.iterations;
         stats.max_iterations_per_step = stats.max_iterations_per_step.max(newton_stats.iterations);
@@ -76,6 +92,13 @@ pub fn is_kept_level(step: usize, nt: usize, snapshot_every: usize) -> bool {
     step.is_multiple_of(snapshot_every) || step == nt - 1
 }
 
+/// How many levels a march of `nt` levels with `snapshot_every = k` reports (no allocation:
+/// memory estimates call it before anything is allocated).
+pub fn kept_level_count(nt: usize, snapshot_every: usize) -> usize {
+    let (steps, k) = (nt - 1, snapshot_every.max(1));
+    steps / k + 1 + usize::from(!steps.is_multiple_of(k))
+}
+
 /// Indices of the levels a march with `snapshot_every` reports (see [`is_kept_level`]).
 pub fn snapshot_levels(nt: usize, snapshot_every: usize) -> Vec<usize> {
     (0..nt)
@@ -83,10 +106,32 @@ pub fn snapshot_levels(nt: usize, snapshot_every: usize) -> Vec<usize> {
         .collect()
 }
 
-/// `snapshot_every` must be at least 1.
+/// `snapshot_every` must be at least 1 (the one rule for every mode and command).
 pub fn check_snapshot_every(snapshot_every: usize) -> Result<()> {
     if snapshot_every == 0 {
-        return Err(HeatError::invalid("snapshot_every", 0, "must be >= 1"));
+        return Err(HeatError::invalid(
+            "snapshot_every",
+            0,
+            "must be >= 1 (1 keeps every level)",
+        ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_level_count_matches_the_kept_levels() {
+        for nt in [2, 3, 10, 11, 101, 1000] {
+            for k in [1, 2, 3, 7, 10, 100, 5000] {
+                assert_eq!(
+                    kept_level_count(nt, k),
+                    snapshot_levels(nt, k).len(),
+                    "nt={nt} k={k}"
+                );
+            }
+        }
+    }
 }

@@ -12,8 +12,9 @@ use crate::error::{HeatError, Result};
 
 /// A nonlinear system `F(v) = 0` that owns its iterate, direction and trial point.
 ///
-/// Norms are max-norms of the *scaled* residual (rows multiplied so that every block has the
-/// same units); the backend documents its scaling.
+/// Norms are max-norms of the *scaled* residual: every row divided by the magnitude of its
+/// diagonal Jacobian entry, so that each is in the unknowns' units and its rounding floor does
+/// not grow with the problem's conditioning; the backend documents its scaling.
 pub trait NewtonSystem {
     /// Scaled residual norm at the current iterate.
     fn residual_norm(&mut self) -> Result<f64>;
@@ -23,6 +24,10 @@ pub trait NewtonSystem {
     fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64>;
     /// Makes the last trial point the current iterate (no copy needed: swap).
     fn accept_trial(&mut self);
+    /// The rounding floor: an upper bound of the scaled residual that rounding alone leaves
+    /// after a Newton step from a point near the solution, in this system's precision. No
+    /// tolerance below it can be met; Newton stops there.
+    fn rounding_floor(&self) -> f64;
 }
 
 /// Max-norms of the Newton direction and of the iterate it starts from.
@@ -35,11 +40,11 @@ pub struct DirectionNorms {
 /// Stopping rules and safeguards.
 #[derive(Clone, Debug, Serialize)]
 pub struct NewtonOptions {
-    /// Converged when `|F| <= atol + rtol |F(v0)|`.
+    /// Converged when `|F| <= max(atol, rtol |F(v0)|, floor)`, `floor` the system's rounding
+    /// floor. The defaults (0) iterate to the floor, which quadratic convergence reaches in one
+    /// or two iterations more than any looser tolerance.
     pub atol: f64,
     pub rtol: f64,
-    /// Converged when `|lambda dv| <= step_tol (1 + |v|)`.
-    pub step_tol: f64,
     pub max_iterations: usize,
     /// Iterations taken even when the initial guess already meets the tolerance (the time
     /// march uses 1: its guess is the previous level, whose small residual is no solution).
@@ -54,9 +59,8 @@ pub struct NewtonOptions {
 impl Default for NewtonOptions {
     fn default() -> Self {
         NewtonOptions {
-            atol: 1e-9,
-            rtol: 1e-12,
-            step_tol: 1e-14,
+            atol: 0.0,
+            rtol: 0.0,
             max_iterations: 25,
             min_iterations: 0,
             line_search: true,
@@ -66,16 +70,30 @@ impl Default for NewtonOptions {
     }
 }
 
+/// A step is negligible when `|lambda dv| <= NEGLIGIBLE_STEP eps |v|`: it cannot change the
+/// iterate beyond rounding.
+const NEGLIGIBLE_STEP: f64 = 4.0 * f64::EPSILON;
+
 /// Why Newton stopped successfully.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Converged {
-    /// The initial guess already satisfied the residual tolerance.
+    /// The initial guess already satisfied the target.
     InitialGuess,
-    /// `|F| <= atol + rtol |F0|`.
-    Residual,
-    /// `|lambda dv| <= step_tol (1 + |v|)`.
-    StepSize,
+    /// `|F| <= max(atol, rtol |F0|)`, a tolerance above the rounding floor.
+    Tolerance,
+    /// `|F|` reached the rounding floor (the target when the tolerances are below it).
+    RoundingFloor,
+}
+
+impl std::fmt::Display for Converged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Converged::InitialGuess => "the initial guess meets the target",
+            Converged::Tolerance => "residual at the requested tolerance",
+            Converged::RoundingFloor => "residual at the rounding floor",
+        })
+    }
 }
 
 /// Statistics of one Newton solve (kept also when it fails).
@@ -90,6 +108,9 @@ pub struct NewtonStats {
     pub lambda_history: Vec<f64>,
     pub residual_evaluations: usize,
     pub direction_solves: usize,
+    /// The system's rounding floor and the target `max(atol, rtol |F0|, floor)`.
+    pub floor: f64,
+    pub target: f64,
     #[serde(serialize_with = "serialize_seconds")]
     pub elapsed: Duration,
 }
@@ -111,6 +132,8 @@ impl NewtonStats {
         self.lambda_history.clear();
         self.residual_evaluations = 0;
         self.direction_solves = 0;
+        self.floor = 0.0;
+        self.target = 0.0;
         self.elapsed = Duration::ZERO;
     }
 
@@ -137,9 +160,17 @@ pub enum NewtonFailureKind {
     LineSearchFailed {
         iteration: usize,
         min_lambda: f64,
+        residual: f64,
+        target: f64,
     },
     MaxIterations {
         max_iterations: usize,
+        residual: f64,
+        target: f64,
+    },
+    /// Steps no longer change the iterate, with the residual still above the target.
+    Stalled {
+        iteration: usize,
         residual: f64,
         target: f64,
     },
@@ -156,19 +187,23 @@ impl std::fmt::Display for NewtonFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use NewtonFailureKind::*;
         match &self.kind {
-            NonFiniteResidual { iteration } => write!(f, "Newton: residual became NaN/Inf at iteration {iteration}"),
-            NonFiniteStep { iteration } => write!(f, "Newton: direction became NaN/Inf at iteration {iteration}"),
+            NonFiniteResidual { iteration } => write!(f, "Newton: the residual became NaN/Inf at iteration {iteration} (overflow: see the parameters' magnitudes)"),
+            NonFiniteStep { iteration } => write!(f, "Newton: the direction became NaN/Inf at iteration {iteration} (a singular or overflowing Jacobian)"),
             Diverged { iteration, residual, limit } => write!(
                 f,
                 "Newton diverged at iteration {iteration}: |F| = {residual:.3e} exceeds divergence limit {limit:.3e}"
             ),
-            LineSearchFailed { iteration, min_lambda } => write!(
+            LineSearchFailed { iteration, min_lambda, residual, target } => write!(
                 f,
-                "Newton line search failed at iteration {iteration}: no decrease down to lambda = {min_lambda:.3e}"
+                "Newton line search failed at iteration {iteration}: no decrease of |F| = {residual:.3e} (target {target:.3e}) down to lambda = {min_lambda:.3e}"
             ),
             MaxIterations { max_iterations, residual, target } => write!(
                 f,
                 "Newton did not converge in {max_iterations} iterations: |F| = {residual:.3e} > target {target:.3e}"
+            ),
+            Stalled { iteration, residual, target } => write!(
+                f,
+                "Newton stalled at iteration {iteration}: steps no longer change the iterate but |F| = {residual:.3e} > target {target:.3e}"
             ),
         }
     }
@@ -216,7 +251,15 @@ fn newton_iterations(
     if !r0.is_finite() {
         return Err(Ok(NonFiniteResidual { iteration: 0 }));
     }
-    let target = opts.atol + opts.rtol * r0;
+    let floor = system.rounding_floor();
+    let tolerance = opts.atol.max(opts.rtol * r0);
+    let target = tolerance.max(floor);
+    let reason = if tolerance > floor {
+        Converged::Tolerance
+    } else {
+        Converged::RoundingFloor
+    };
+    (stats.floor, stats.target) = (floor, target);
     if r0 <= target && opts.min_iterations == 0 {
         return Ok(Converged::InitialGuess);
     }
@@ -227,15 +270,15 @@ fn newton_iterations(
         if !(d.step.is_finite() && d.iterate.is_finite()) {
             return Err(Ok(NonFiniteStep { iteration }));
         }
+        let negligible = |lambda: f64| lambda * d.step <= NEGLIGIBLE_STEP * d.iterate;
         let mut lambda = 1.0;
         let r_trial = loop {
             let r_trial = system.trial_residual_norm(lambda).map_err(Err)?;
             stats.residual_evaluations += 1;
             let decreased = r_trial <= (1.0 - 1e-4 * lambda) * r;
-            // At rounding level the residual no longer decreases monotonically: a trial that
-            // meets the target, or a step below the step tolerance, is accepted as it is.
-            let negligible = lambda * d.step <= opts.step_tol * (1.0 + d.iterate);
-            if !opts.line_search || decreased || r_trial <= target || negligible {
+            // A trial that meets the target is accepted whether or not it decreased |F|
+            // (at the floor |F| is rounding noise); so is a step too small to matter.
+            if !opts.line_search || decreased || r_trial <= target || negligible(lambda) {
                 break r_trial;
             }
             lambda *= 0.5;
@@ -243,6 +286,8 @@ fn newton_iterations(
                 return Err(Ok(LineSearchFailed {
                     iteration,
                     min_lambda: opts.min_lambda,
+                    residual: r,
+                    target,
                 }));
             }
         };
@@ -259,7 +304,7 @@ fn newton_iterations(
             continue;
         }
         if r <= target {
-            return Ok(Converged::Residual);
+            return Ok(reason);
         }
         if r > opts.divergence_factor * r0 {
             return Err(Ok(Diverged {
@@ -268,8 +313,12 @@ fn newton_iterations(
                 limit: opts.divergence_factor * r0,
             }));
         }
-        if lambda * d.step <= opts.step_tol * (1.0 + d.iterate) {
-            return Ok(Converged::StepSize);
+        if negligible(lambda) {
+            return Err(Ok(Stalled {
+                iteration,
+                residual: r,
+                target,
+            }));
         }
     }
     Err(Ok(MaxIterations {

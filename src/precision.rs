@@ -18,6 +18,22 @@ impl Precision {
         }
     }
 
+    /// Unit of rounding: the distance from 1 to the next larger number.
+    pub fn eps(self) -> f64 {
+        match self {
+            Precision::F64 => f64::EPSILON,
+            Precision::F32 => f32::EPSILON as f64,
+        }
+    }
+
+    /// The largest finite number.
+    pub fn max_finite(self) -> f64 {
+        match self {
+            Precision::F64 => f64::MAX,
+            Precision::F32 => f32::MAX as f64,
+        }
+    }
+
     /// The WGSL scalar type name.
     pub fn wgsl_name(self) -> &'static str {
         match self {

@@ -3,6 +3,10 @@
 use crate::error::{HeatError, Result};
 use crate::problem::Heat1D;
 
+/// Most members a sweep may have (the GPU kernels index members in u32, and each member needs
+/// its own arrays; memory is checked separately).
+pub const MAX_MEMBERS: usize = 1 << 24;
+
 /// `PARAM=START:END:COUNT` (COUNT values evenly spaced, ends included) or `PARAM=V1,V2,...`,
 /// for PARAM in alpha, t_x0, t_xl, t_t0.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -33,8 +37,8 @@ impl std::str::FromStr for Sweep {
                 .trim()
                 .parse()
                 .map_err(|_| bad("COUNT must be a whole number"))?;
-            if count < 1 {
-                return Err(bad("COUNT must be >= 1"));
+            if !(1..=MAX_MEMBERS).contains(&count) {
+                return Err(bad(&format!("COUNT must be in [1, {MAX_MEMBERS}]")));
             }
             let step = if count > 1 {
                 (end - start) / (count - 1) as f64
@@ -43,7 +47,11 @@ impl std::str::FromStr for Sweep {
             };
             (0..count).map(|k| start + step * k as f64).collect()
         } else {
-            values.split(',').map(number).collect::<Result<Vec<_>>>()?
+            let list = values.split(',').map(number).collect::<Result<Vec<_>>>()?;
+            if list.len() > MAX_MEMBERS {
+                return Err(bad(&format!("at most {MAX_MEMBERS} values")));
+            }
+            list
         };
         if values.iter().any(|v| !v.is_finite()) {
             return Err(bad("values must be finite"));
@@ -56,9 +64,11 @@ impl std::str::FromStr for Sweep {
 }
 
 impl Sweep {
-    /// The members: `base` with the swept parameter set to each value.
-    pub fn members(&self, base: &Heat1D) -> Vec<Heat1D> {
-        self.values
+    /// The members: `base` with the swept parameter set to each value, each validated (the
+    /// error names the member and its value).
+    pub fn members(&self, base: &Heat1D) -> Result<Vec<Heat1D>> {
+        let members: Vec<Heat1D> = self
+            .values
             .iter()
             .map(|&value| {
                 let mut p = base.clone();
@@ -70,7 +80,17 @@ impl Sweep {
                 } = value;
                 p
             })
-            .collect()
+            .collect();
+        for (k, (member, value)) in members.iter().zip(&self.values).enumerate() {
+            member.validate().map_err(|e| {
+                HeatError::invalid(
+                    "sweep",
+                    format!("{}={value:e}", self.param),
+                    format!("member {k}: {e}"),
+                )
+            })?;
+        }
+        Ok(members)
     }
 }
 
@@ -83,7 +103,9 @@ mod tests {
         let s: Sweep = "alpha=0.005:0.02:4".parse().unwrap();
         assert_eq!(s.values, vec![0.005, 0.01, 0.015, 0.02]);
         let s: Sweep = "t_x0=50,60".parse().unwrap();
-        assert_eq!(s.members(&Heat1D::default())[1].t_x0, 60.0);
+        assert_eq!(s.members(&Heat1D::default()).unwrap()[1].t_x0, 60.0);
+        let huge = "alpha=0.01:0.02:18446744073709551615".parse::<Sweep>();
+        assert!(huge.unwrap_err().to_string().contains("COUNT"));
         for bad in [
             "beta=1:2:3",
             "alpha",

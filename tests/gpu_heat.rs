@@ -305,3 +305,81 @@ fn pass_timing_measures_kernel_time_when_the_adapter_can() {
     gpu.context().disable_pass_timing();
     assert_eq!(gpu.context().take_pass_time(), None);
 }
+
+/// Levels longer than one invocation may sweep go through the windowed march: forced here with
+/// windows of 64 rows on small grids (nx crossing 1, 2 and many windows, odd remainders), the
+/// direction must equal the fused CPU march, and the solve the CPU's.
+#[test]
+fn long_levels_swept_in_windows_match_the_cpu() {
+    let Some(mut ctx) = context(Precision::F64) else {
+        return;
+    };
+    let seed = seed_from_clock();
+    for (nt, nx, beta, theta) in [
+        (7, 65, 0.0, 1.0),
+        (5, 129, 0.02, 0.5),
+        (4, 300, 0.0, 1.0),
+        (3, 1000, 0.01, 1.0),
+    ] {
+        let p = Heat1D {
+            nt,
+            nx,
+            beta,
+            theta,
+            t_max: 0.01,
+            ..Heat1D::default()
+        };
+        let case = format!("nt={nt} nx={nx} beta={beta} theta={theta} seed={seed}");
+        let hp = HeatParams::new(&p);
+        let v = random_field(p.unknowns(), seed ^ nx as u64, 25.0, 60.0);
+        let mut session = GpuHeatSession::with_sweep_rows(ctx, &p, &v, 64).unwrap();
+        let norms = session.newton_direction().unwrap();
+        let mut cpu_dv = vec![0.0; v.len()];
+        let cpu_norms = newton_march(&hp, &v, &mut cpu_dv, &mut vec![0.0; nx]);
+        let err = relative_error(&session.direction().unwrap(), &cpu_dv);
+        assert!(err <= 1e-12, "{case}: direction relative error {err:e}");
+        assert!(
+            (norms.step - cpu_norms.step).abs() <= 1e-12 * cpu_norms.step,
+            "{case}: |dv| {} vs {}",
+            norms.step,
+            cpu_norms.step
+        );
+        ctx = session.into_context();
+    }
+}
+
+/// In f32 the GPU solve reaches the f32 floor and passes its f64 verification at every r the
+/// precision accepts (1e-6 to 1e6; beyond about 4e6 f32 refuses: 1 + 2 r rounds to 2 r).
+#[test]
+fn f32_solves_are_verified_at_every_accepted_r() {
+    use heatgpu::solve::{solve, Compute, Mode, SolveOptions};
+    for log_r in -6..=6 {
+        let Some(ctx) = context(Precision::F32) else {
+            return;
+        };
+        let r = 10f64.powi(log_r);
+        let nx = 41;
+        let dx = 1.0 / (nx - 1) as f64;
+        let p = Heat1D {
+            nt: 6,
+            nx,
+            theta: 1.0,
+            t_max: r * dx * dx / 0.01 * 5.0,
+            ..Heat1D::default()
+        };
+        let s = solve(
+            &p,
+            &SolveOptions {
+                mode: Mode::AllAtOnce,
+                ..SolveOptions::default()
+            },
+            Compute::Gpu(Box::new(ctx)),
+            None,
+            &mut |_, _| {},
+        )
+        .unwrap_or_else(|e| panic!("r={r:e}: {e}"));
+        let v = &s.verification;
+        assert!(v.residual <= v.floor, "r={r:e}: {v:?}");
+        assert!(s.f32_bound.is_some());
+    }
+}

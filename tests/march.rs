@@ -72,7 +72,7 @@ fn cpu_theta_march_matches_the_newton_march_and_sweeps_match_single_solves() {
         let problems = sweep(&base, &[0.005, 0.01, 0.02]);
         let mut batch = CpuThetaMarch::new(&problems).unwrap();
         let (levels, members) = collect(3, base.nt, 100, |nt, every, on| {
-            batch.march(nt, every, on, &mut |_| {}).unwrap()
+            batch.march(nt, every, on, &mut |_| {}).unwrap();
         });
         assert_eq!(levels, (0..=1200).step_by(100).collect::<Vec<_>>());
         for (p, rows) in problems.iter().zip(&members) {
@@ -135,12 +135,12 @@ fn gpu_theta_march_matches_the_cpu() {
         let m = problems.len();
         let mut cpu = CpuThetaMarch::new(&problems).unwrap();
         let (cpu_levels, cpu_rows) = collect(m, base.nt, 97, |nt, every, on| {
-            cpu.march(nt, every, on, &mut |_| {}).unwrap()
+            cpu.march(nt, every, on, &mut |_| {}).unwrap();
         });
         let mut gpu = GpuThetaMarch::new(ctx, &problems).unwrap();
         let before = gpu.context().ledger().snapshot();
         let (gpu_levels, gpu_rows) = collect(m, base.nt, 97, |nt, every, on| {
-            gpu.march(nt, every, on, &mut |_| {}).unwrap()
+            gpu.march(nt, every, on, &mut |_| {}).unwrap();
         });
         let d = gpu.context().ledger().snapshot().since(&before);
         assert_eq!(gpu_levels, cpu_levels);
@@ -165,12 +165,14 @@ fn gpu_theta_march_matches_the_cpu() {
                 base.nx
             );
         }
-        // The march creates nothing and downloads only the kept levels.
+        // The march creates nothing and downloads only the kept levels, and with each download
+        // the largest step residual since the last one (one 8-byte slot).
         assert_eq!(d.buffers_created, 0, "{d:?}");
-        assert_eq!(
-            d.bytes_downloaded,
-            (gpu_levels.len() * base.nx * m * 8) as u64,
-            "{d:?}"
+        let kept_bytes = (gpu_levels.len() * base.nx * m * 8) as u64;
+        let scalars = d.bytes_downloaded - kept_bytes;
+        assert!(
+            scalars.is_multiple_of(8) && scalars <= 8 * d.submits,
+            "{d:?}: {scalars} bytes besides the kept levels"
         );
         assert!(
             d.submits < base.nt as u64 / 50,

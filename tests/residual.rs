@@ -415,11 +415,7 @@ mod device_layout_twins {
             let mut jac = vec![0.0; chunk * p.nx * JACOBIAN_ROW];
             let mut c_prime = vec![0.0; p.nx];
             let mut step_partials = vec![0.0; p.nt];
-            let mut cursor = MarchCursor {
-                level0: 0,
-                chunk: 0,
-                levels: chunk as u32,
-            };
+            let mut cursor = MarchCursor::start(chunk, p.nx, 1 << 13);
             let segs = segments(&p, per_segment);
             for (k, (segment, range)) in segs.iter().enumerate() {
                 while (cursor.level0 as usize) < segment.end() {
@@ -460,6 +456,70 @@ mod device_layout_twins {
                 "{step} vs {}",
                 norms.step
             );
+        }
+    }
+
+    /// The windowed twins (`thomas_march_forward_rows` / `_backward_rows`) over one-level
+    /// chunks give bit for bit what `thomas_march` gives, for windows of 1 to more than nx rows.
+    #[test]
+    fn windowed_rows_give_the_whole_level_march_bit_for_bit() {
+        use heatgpu::kernels::{thomas_march_backward_rows, thomas_march_forward_rows};
+        for (nx, window) in [(9, 2), (9, 8), (9, 100), (10, 3), (3, 1)] {
+            let p = Heat1D {
+                nt: 6,
+                nx,
+                beta: 0.03,
+                theta: 1.0,
+                t_max: 1.0,
+                ..Heat1D::default()
+            };
+            let hp = HeatParams::new(&p);
+            let v = random_field(p.unknowns(), 5, 25.0, 60.0);
+            let segs = segments(&p, 100);
+            let (segment, _) = &segs[0];
+            let mut jac = vec![0.0; nx * JACOBIAN_ROW];
+            let (mut whole, mut windowed) = (vec![0.0; v.len()], vec![0.0; v.len()]);
+            let (mut c_whole, mut c_windowed) = (vec![0.0; nx], vec![0.0; nx]);
+            let (mut s_whole, mut s_windowed) = (vec![0.0; p.nt], vec![0.0; p.nt]);
+            let mut cursor = MarchCursor::start(1, nx, window);
+            let mut cursor_w = cursor;
+            for _ in 0..p.nt {
+                heat_jacobian(&hp, &v, &[], segment, &cursor, &mut jac);
+                thomas_march(
+                    &hp,
+                    &jac,
+                    &mut cursor,
+                    &mut whole,
+                    &[],
+                    &mut c_whole,
+                    segment,
+                    &mut s_whole,
+                );
+                for _ in 0..nx.div_ceil(window) {
+                    thomas_march_forward_rows(
+                        &hp,
+                        &jac,
+                        &mut cursor_w,
+                        &mut windowed,
+                        &[],
+                        &mut c_windowed,
+                        segment,
+                    );
+                }
+                for _ in 0..(nx - 1).div_ceil(window) {
+                    thomas_march_backward_rows(
+                        &hp,
+                        &mut cursor_w,
+                        &mut windowed,
+                        &c_windowed,
+                        segment,
+                        &mut s_windowed,
+                    );
+                }
+                assert_eq!(cursor_w.level0, cursor.level0, "nx={nx} window={window}");
+            }
+            assert_eq!(whole, windowed, "nx={nx} window={window}");
+            assert_eq!(s_whole, s_windowed, "nx={nx} window={window}");
         }
     }
 }

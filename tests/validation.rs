@@ -1,8 +1,8 @@
 //! Every bad input gets an error that names the parameter and the limit; nothing panics.
 
 use heatgpu::backend::cpu::CpuSpaceTime;
+use heatgpu::memory::MemoryBudget;
 use heatgpu::newton::{newton_solve, NewtonOptions};
-use heatgpu::problem::memory::ensure_fits_in;
 use heatgpu::solve::{solve_cpu, Mode, SolveOptions};
 use heatgpu::{Heat1D, HeatError};
 
@@ -156,8 +156,17 @@ fn bad_initial_guesses_are_rejected() {
 
 #[test]
 fn memory_needs_are_stated() {
-    let err =
-        ensure_fits_in("all-at-once CPU solve", 24 * 1_000_000_000, Some(8 << 30)).unwrap_err();
+    let budget = MemoryBudget {
+        bytes: Some(8 << 30),
+        limited_by: "available memory",
+    };
+    let err = budget
+        .ensure_fits(
+            "all-at-once CPU solve",
+            24 * 1_000_000_000,
+            "use --mode march",
+        )
+        .unwrap_err();
     assert!(matches!(err, HeatError::OutOfMemory { .. }));
     let msg = err.to_string();
     assert!(

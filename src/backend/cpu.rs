@@ -11,8 +11,8 @@ use crate::kernels::{
     MarchNorms,
 };
 use crate::march::LevelStepper;
+use crate::memory::{bytes_for, ensure_fits};
 use crate::newton::{DirectionNorms, NewtonSystem};
-use crate::problem::memory::ensure_fits;
 use crate::problem::Heat1D;
 
 /// The whole space-time system `F(v) = 0` of P1 (`nt*nx` unknowns) on the CPU.
@@ -36,11 +36,13 @@ impl CpuSpaceTime {
 
     /// Validates the problem and the initial guess, checks memory, and allocates everything.
     pub fn new(problem: &Heat1D, initial_guess: Vec<f64>) -> Result<CpuSpaceTime> {
-        problem.validate()?;
+        problem.validate_for(crate::precision::Precision::F64)?;
         problem.check_field("initial guess", &initial_guess)?;
+        // The guess is the iterate; direction and trial are still to come.
         ensure_fits(
-            "all-at-once CPU solve (iterate, direction, trial)",
-            Self::ARRAYS * 8 * problem.unknowns() as u64,
+            "all-at-once CPU solve (direction, trial)",
+            bytes_for(problem.unknowns(), (Self::ARRAYS as usize - 1) * 8),
+            "use --mode march (memory O(nx)) or fewer levels",
         )?;
         let params = HeatParams::new(problem);
         let n = problem.unknowns();
@@ -130,6 +132,10 @@ impl NewtonSystem for CpuSpaceTime {
         self.full_step_norm = None;
         std::mem::swap(&mut self.iterate, &mut self.trial);
     }
+
+    fn rounding_floor(&self) -> f64 {
+        self.params.rounding_floor(f64::EPSILON)
+    }
 }
 
 /// One implicit time step of P1 as its own system: the unknown is level `i+1` (`nx` values),
@@ -153,7 +159,7 @@ pub struct CpuStep {
 impl CpuStep {
     /// Starts from the problem's initial level.
     pub fn new(problem: &Heat1D) -> Result<CpuStep> {
-        problem.validate()?;
+        problem.validate_for(crate::precision::Precision::F64)?;
         let nx = problem.nx;
         let zeros = vec![0.0; nx];
         let mut lower = zeros.clone();
@@ -248,6 +254,10 @@ impl NewtonSystem for CpuStep {
 
     fn accept_trial(&mut self) {
         std::mem::swap(&mut self.new, &mut self.trial);
+    }
+
+    fn rounding_floor(&self) -> f64 {
+        self.params.rounding_floor(f64::EPSILON)
     }
 }
 

@@ -8,18 +8,26 @@
 use crate::backend::ComputeLabel;
 use crate::error::{HeatError, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
-use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot};
-use crate::kernels::{levels_to_p1_order, HeatParams, Segment, JACOBIAN_ROW, REDUCE_WIDTH};
+use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot, ReductionChain};
+use crate::kernels::{
+    levels_to_p1_order, HeatParams, MarchCursor, Segment, JACOBIAN_ROW, REDUCE_WIDTH,
+};
+use crate::memory::ensure_fits;
 use crate::newton::{DirectionNorms, NewtonSystem};
 use crate::precision::Precision;
-use crate::problem::memory::ensure_fits;
 use crate::problem::Heat1D;
 
-/// Unknowns per march chunk. Its assembled Jacobian rows (7 reals each) stay cache-sized, and
-/// the single marching invocation stays short: on lavapipe an invocation that runs past about
-/// 60 000 loop iterations returned wrong values (seen with nx = 7..41), and real GPUs may stop
-/// long-running dispatches. 8192 unknowns are about 17 000 iterations.
-const CHUNK_UNKNOWNS: usize = 1 << 13;
+/// Unknowns per march chunk, and rows one invocation sweeps at most. The chunk's assembled
+/// Jacobian rows (7 reals each) stay cache-sized, and a single marching invocation stays short:
+/// on lavapipe an invocation that runs past about 60 000 loop iterations returns wrong values
+/// (seen with nx = 7..41, and as a forward sweep without back substitution at nx = 65537), and
+/// real GPUs may stop long-running dispatches. 8192 unknowns are about 17 000 iterations. A
+/// level longer than this is swept in windows of this many rows, one dispatch each
+/// (`thomas_march_forward_rows` / `_backward_rows`).
+pub const SWEEP_ROWS: usize = 1 << 13;
+
+/// Dispatches recorded into one submit at most (a direction over many long levels is split).
+const DISPATCHES_PER_SUBMIT: usize = 1 << 16;
 
 /// `HeatParams` as the shaders' struct in `precision` (for f64: the `#[repr(C)]` bytes).
 pub fn heat_params_bytes(p: &HeatParams, precision: Precision) -> Vec<u8> {
@@ -59,51 +67,6 @@ enum Scalar {
 /// One logical nt*nx array as per-segment buffers.
 type Segmented = Vec<wgpu::Buffer>;
 
-/// The passes of `max_abs_reduce` that take `n` flagged partials (at `input_offset` of a
-/// buffer) down to one value, and where that value ends up.
-struct ReductionChain {
-    passes: Vec<([u32; 3], wgpu::BindGroup)>,
-    result: wgpu::Buffer,
-    result_offset: u64,
-}
-
-impl ReductionChain {
-    fn new(
-        ctx: &GpuContext,
-        pipeline: &wgpu::ComputePipeline,
-        source: &wgpu::Buffer,
-        input_offset: usize,
-        n: usize,
-    ) -> Result<ReductionChain> {
-        let precision = ctx.precision();
-        let (mut input, mut offset, mut len) = (source.clone(), input_offset, n);
-        let mut passes = Vec::new();
-        while len > 1 {
-            let out_len = len.div_ceil(REDUCE_WIDTH);
-            let out = ctx.create_storage_buffer(
-                "norm partials",
-                (out_len * precision.bytes()) as u64,
-                wgpu::BufferUsages::COPY_SRC,
-            )?;
-            let params = WgslStruct::new(precision)
-                .u32(len as u32)
-                .u32(offset as u32)
-                .u32(0)
-                .finish();
-            let params =
-                ctx.create_buffer_init("reduce params", &params, wgpu::BufferUsages::STORAGE)?;
-            let group = ctx.bind_buffers("reduce", pipeline, &[&params, &input, &out])?;
-            passes.push((ctx.grid(len as u64)?, group));
-            (input, offset, len) = (out, 0, out_len);
-        }
-        Ok(ReductionChain {
-            passes,
-            result: input,
-            result_offset: (offset * precision.bytes()) as u64,
-        })
-    }
-}
-
 /// Everything bound per segment.
 struct SegmentGroups {
     segment: Segment,
@@ -118,6 +81,9 @@ struct SegmentGroups {
     /// Per orientation: Jacobian rows of iterate[c].
     jacobian: [wgpu::BindGroup; 2],
     march: wgpu::BindGroup,
+    /// The windowed sweep of levels longer than `sweep_rows`.
+    forward_rows: wgpu::BindGroup,
+    backward_rows: wgpu::BindGroup,
     /// Per orientation: iterate[1-c] = iterate[c] + lambda direction, with its partials.
     trial: [wgpu::BindGroup; 2],
 }
@@ -144,12 +110,15 @@ pub struct GpuHeatSession {
     residual_chain: ReductionChain,
     iterate_chain: ReductionChain,
     step_chain: ReductionChain,
+    /// Rows one invocation sweeps at most; levels longer than this are swept in windows.
+    sweep_rows: usize,
     residual_pipeline: wgpu::ComputePipeline,
     residual_partials_pipeline: wgpu::ComputePipeline,
     jacobian_pipeline: wgpu::ComputePipeline,
     march_pipeline: wgpu::ComputePipeline,
+    forward_rows_pipeline: wgpu::ComputePipeline,
+    backward_rows_pipeline: wgpu::ComputePipeline,
     trial_pipeline: wgpu::ComputePipeline,
-    reduce_pipeline: wgpu::ComputePipeline,
 }
 
 /// Splits nt levels into segments of at most `per_segment` levels; their workgroup maxima are
@@ -176,9 +145,32 @@ fn split_levels(nt: usize, nx: usize, per_segment: usize) -> Vec<Segment> {
 }
 
 impl GpuHeatSession {
+    /// Device bytes a session for `problem` creates in `precision`: iterate (two), direction,
+    /// residual, and a chunk of Jacobian rows.
+    pub fn device_bytes(problem: &Heat1D, precision: Precision) -> u64 {
+        let real = precision.bytes();
+        crate::memory::bytes_for(problem.unknowns(), 4 * real).saturating_add(
+            crate::memory::bytes_for(SWEEP_ROWS.max(problem.nx), JACOBIAN_ROW * real),
+        )
+    }
+
     /// Validates the problem, checks the device's limits, and creates everything the solve needs.
     pub fn new(ctx: GpuContext, problem: &Heat1D, initial_guess: &[f64]) -> Result<GpuHeatSession> {
-        problem.validate()?;
+        Self::with_sweep_rows(ctx, problem, initial_guess, SWEEP_ROWS)
+    }
+
+    /// As [`Self::new`] with at most `sweep_rows` rows swept by one invocation (and per march
+    /// chunk): tests lower it to cross the long-level path on small grids.
+    pub fn with_sweep_rows(
+        ctx: GpuContext,
+        problem: &Heat1D,
+        initial_guess: &[f64],
+        sweep_rows: usize,
+    ) -> Result<GpuHeatSession> {
+        problem.validate_for(ctx.precision())?;
+        if sweep_rows < 2 {
+            return Err(HeatError::invalid("sweep_rows", sweep_rows, "must be >= 2"));
+        }
         problem.check_field("initial guess", initial_guess)?;
         let precision = ctx.precision();
         let real = precision.bytes();
@@ -205,7 +197,7 @@ impl GpuHeatSession {
             ));
         }
         let segments = split_levels(problem.nt, nx, binding_limit / (nx * real));
-        let chunk_levels = (CHUNK_UNKNOWNS / nx)
+        let chunk_levels = (sweep_rows / nx)
             .min(binding_limit / row_bytes)
             .clamp(1, segments[0].levels as usize);
         let partials_bytes = 2 * segments[0].partials_stride as usize * real;
@@ -219,10 +211,22 @@ impl GpuHeatSession {
         let needed = 4 * (n * real) as u64 + jac_bytes;
         if ctx.summary().is_software {
             // A software adapter's buffers are host memory.
-            ensure_fits("GPU session (4 arrays of nt*nx)", needed)?;
+            ensure_fits(
+                "GPU session (4 arrays of nt*nx)",
+                needed,
+                "use --mode march (memory O(nx)) or fewer levels",
+            )?;
         }
         let adapter = ctx.summary().to_string();
-        Self::create(ctx, problem, initial_guess, segments, chunk_levels).map_err(|e| match e {
+        let created = Self::create(
+            ctx,
+            problem,
+            initial_guess,
+            segments,
+            chunk_levels,
+            sweep_rows,
+        );
+        created.map_err(|e| match e {
             HeatError::Gpu(GpuError::OutOfMemory { what, .. }) => HeatError::GpuOutOfMemory {
                 adapter,
                 needed_mib: needed as f64 / (1024.0 * 1024.0),
@@ -238,6 +242,7 @@ impl GpuHeatSession {
         initial_guess: &[f64],
         segments: Vec<Segment>,
         chunk_levels: usize,
+        sweep_rows: usize,
     ) -> Result<GpuHeatSession> {
         let precision = ctx.precision();
         let real = precision.bytes();
@@ -272,7 +277,7 @@ impl GpuHeatSession {
         let c_prime = ctx.create_storage_buffer("thomas c'", (nx * real) as u64, none)?;
         // Bound as the "previous segment" of the first one; never read (level 0 has no halo).
         let no_halo = ctx.create_storage_buffer("no halo", (nx * real) as u64, none)?;
-        let cursor_words = [0u32, 0, chunk_levels as u32];
+        let cursor_words = MarchCursor::start(chunk_levels, nx, sweep_rows).words();
         let cursor =
             ctx.create_buffer_init("march cursor", bytemuck::cast_slice(&cursor_words), storage)?;
         let heat_params = ctx.create_buffer_init(
@@ -307,6 +312,8 @@ impl GpuHeatSession {
         let residual_partials_pipeline = pipeline("heat_residual_partials")?;
         let jacobian_pipeline = pipeline("heat_jacobian")?;
         let march_pipeline = pipeline("thomas_march")?;
+        let forward_rows_pipeline = pipeline("thomas_march_forward_rows")?;
+        let backward_rows_pipeline = pipeline("thomas_march_backward_rows")?;
         let trial_pipeline = pipeline("newton_trial_partials")?;
         let reduce_pipeline = pipeline("max_abs_reduce")?;
 
@@ -365,6 +372,20 @@ impl GpuHeatSession {
                 &step_partials,
             ];
             let march = ctx.bind_buffers("march", &march_pipeline, &march_buffers)?;
+            let forward_rows =
+                ctx.bind_buffers("forward rows", &forward_rows_pipeline, &march_buffers[..7])?;
+            let backward_rows = ctx.bind_buffers(
+                "backward rows",
+                &backward_rows_pipeline,
+                &[
+                    &heat_params,
+                    &cursor,
+                    &direction[k],
+                    &c_prime,
+                    &segment,
+                    &step_partials,
+                ],
+            )?;
             let trial_groups = both(&|c| {
                 let buffers = [
                     &heat_params,
@@ -387,6 +408,8 @@ impl GpuHeatSession {
                 residual_partials: partials_groups,
                 jacobian: jacobian_groups,
                 march,
+                forward_rows,
+                backward_rows,
                 trial: trial_groups,
             });
         }
@@ -418,8 +441,10 @@ impl GpuHeatSession {
             residual_partials_pipeline,
             jacobian_pipeline,
             march_pipeline,
+            forward_rows_pipeline,
+            backward_rows_pipeline,
             trial_pipeline,
-            reduce_pipeline,
+            sweep_rows,
         })
     }
 
@@ -524,21 +549,8 @@ impl GpuHeatSession {
         chain: &ReductionChain,
         slot: Scalar,
     ) {
-        {
-            let mut pass = self.ctx.begin_compute_pass(encoder, "max-norm reduction");
-            for (grid, group) in &chain.passes {
-                self.ctx
-                    .dispatch(&mut pass, &self.reduce_pipeline, group, *grid);
-            }
-        }
         let real = self.ctx.precision().bytes() as u64;
-        encoder.copy_buffer_to_buffer(
-            &chain.result,
-            chain.result_offset,
-            &self.scalars,
-            slot as u64 * real,
-            real,
-        );
+        chain.record(&self.ctx, encoder, &self.scalars, slot as u64 * real);
     }
 
     /// Reads scalars `0..count` back; a negative norm (the non-finite flag) becomes NaN.
@@ -590,30 +602,61 @@ impl NewtonSystem for GpuHeatSession {
         Ok(residual)
     }
 
-    /// All levels in one submit: per chunk, a parallel Jacobian assembly and a sequential march
-    /// that also keeps max |dv|.
+    /// All levels in few submits: per chunk, a parallel Jacobian assembly and a sequential
+    /// march that also keeps max |dv|; a level longer than `sweep_rows` is swept in windows of
+    /// rows, one dispatch each, so that no invocation runs long.
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
         let c = self.current;
+        let nx = self.params.nx();
+        // Forward windows cover rows 0..nx, backward ones the nx - 1 rows below the last.
+        let (forward_windows, backward_windows) = if nx > self.sweep_rows {
+            (
+                nx.div_ceil(self.sweep_rows),
+                (nx - 1).div_ceil(self.sweep_rows),
+            )
+        } else {
+            (0, 0)
+        };
         let mut encoder = self.ctx.create_encoder("newton direction");
-        // Level and chunk counters back to 0; the chunk length (word 2) stays.
+        // Level and chunk counters back to 0 (words 0, 1); the rest is rewound by the kernels.
         encoder.clear_buffer(&self.cursor, 0, Some(8));
-        {
-            let mut pass = self
-                .ctx
-                .begin_compute_pass(&mut encoder, "jacobian and march");
-            for g in &self.segments {
-                for _ in 0..g.chunks {
-                    self.ctx.dispatch(
-                        &mut pass,
-                        &self.jacobian_pipeline,
-                        &g.jacobian[c],
-                        self.grid_chunk,
-                    );
+        let mut pass = self
+            .ctx
+            .begin_compute_pass(&mut encoder, "jacobian and march");
+        let mut recorded = 0;
+        for g in &self.segments {
+            for _ in 0..g.chunks {
+                if recorded >= DISPATCHES_PER_SUBMIT {
+                    drop(pass);
+                    self.ctx.submit(encoder)?;
+                    encoder = self.ctx.create_encoder("newton direction");
+                    pass = self
+                        .ctx
+                        .begin_compute_pass(&mut encoder, "jacobian and march");
+                    recorded = 0;
+                }
+                let jacobian = &self.jacobian_pipeline;
+                self.ctx
+                    .dispatch(&mut pass, jacobian, &g.jacobian[c], self.grid_chunk);
+                if forward_windows == 0 {
                     self.ctx
                         .dispatch(&mut pass, &self.march_pipeline, &g.march, [1, 1, 1]);
+                } else {
+                    for _ in 0..forward_windows {
+                        let forward = &self.forward_rows_pipeline;
+                        self.ctx
+                            .dispatch(&mut pass, forward, &g.forward_rows, [1, 1, 1]);
+                    }
+                    for _ in 0..backward_windows {
+                        let backward = &self.backward_rows_pipeline;
+                        self.ctx
+                            .dispatch(&mut pass, backward, &g.backward_rows, [1, 1, 1]);
+                    }
                 }
+                recorded += 2 + forward_windows + backward_windows;
             }
         }
+        drop(pass);
         self.record_chain(&mut encoder, &self.step_chain, Scalar::Step);
         self.ctx.submit(encoder)?;
         let precision = self.ctx.precision();
@@ -652,5 +695,9 @@ impl NewtonSystem for GpuHeatSession {
 
     fn accept_trial(&mut self) {
         self.current = 1 - self.current;
+    }
+
+    fn rounding_floor(&self) -> f64 {
+        self.params.rounding_floor(self.ctx.precision().eps())
     }
 }

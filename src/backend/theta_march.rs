@@ -10,11 +10,13 @@ use crate::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
 use crate::backend::ComputeLabel;
 use crate::error::{HeatError, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
-use crate::gpu::{shader_source, GpuContext};
+use crate::gpu::{shader_source, GpuContext, ReductionChain};
 use crate::kernels::{
-    theta_matrix, theta_rhs, thomas_batched, BatchParams, MarchParams, Member, DEFAULT_BLOCK_ROWS,
+    finish_max_norm, theta_matrix, theta_rhs, theta_step_residual, thomas_batched, BatchParams,
+    HeatParams, MarchParams, Member, DEFAULT_BLOCK_ROWS, REDUCE_WIDTH,
 };
 use crate::march::is_kept_level;
+use crate::precision::Precision;
 use crate::problem::Heat1D;
 
 /// The members' shared grid and their own parameters, checked.
@@ -80,6 +82,14 @@ impl MemberSet {
     pub fn unknowns(&self) -> usize {
         self.initial.len()
     }
+
+    /// The floor of the steps' scaled residuals: that of the member with the largest data.
+    pub fn rounding_floor(problems: &[Heat1D], precision: Precision) -> f64 {
+        problems
+            .iter()
+            .map(|p| HeatParams::new(p).rounding_floor(precision.eps()))
+            .fold(0.0, f64::max)
+    }
 }
 
 /// The march on the CPU with the twins of the GPU kernels (`theta_rhs`, `thomas_batched`).
@@ -89,6 +99,8 @@ pub struct CpuThetaMarch {
     level: Vec<f64>,
     rhs: Vec<f64>,
     c_prime: Vec<f64>,
+    /// Running maxima of the steps' scaled residuals (`theta_step_residual`).
+    partials: Vec<f64>,
 }
 
 impl CpuThetaMarch {
@@ -100,6 +112,7 @@ impl CpuThetaMarch {
             level: set.initial.clone(),
             rhs: vec![0.0; n],
             c_prime: vec![0.0; n],
+            partials: vec![0.0; n.div_ceil(REDUCE_WIDTH)],
             set,
         })
     }
@@ -109,22 +122,25 @@ impl CpuThetaMarch {
     }
 
     /// Marches `nt - 1` steps; `on_level` gets the kept levels (interleaved), `on_progress` the
-    /// step count now and then.
+    /// step count now and then. Returns the largest scaled residual of any step (NaN if a
+    /// value was not finite), each step checked after its solve.
     pub fn march(
         &mut self,
         nt: usize,
         every: usize,
         on_level: &mut dyn FnMut(usize, &[f64]) -> Result<()>,
         on_progress: &mut dyn FnMut(usize),
-    ) -> Result<()> {
+    ) -> Result<f64> {
         let batch = BatchParams {
             n: self.set.params.nx,
             batch: self.set.params.members,
             offset: 0,
         };
         let [lower, diag, upper] = &self.bands;
+        self.partials.fill(0.0);
         on_level(0, &self.level)?;
         for step in 1..nt {
+            crate::cancel::check()?;
             theta_rhs(
                 &self.set.params,
                 &self.set.members,
@@ -140,12 +156,19 @@ impl CpuThetaMarch {
                 &mut self.level,
                 &mut self.c_prime,
             );
+            theta_step_residual(
+                &self.set.params,
+                &self.set.members,
+                &self.level,
+                &self.rhs,
+                &mut self.partials,
+            );
             if is_kept_level(step, nt, every) {
                 on_level(step, &self.level)?;
                 on_progress(step);
             }
         }
-        Ok(())
+        Ok(finish_max_norm(&self.partials))
     }
 }
 
@@ -186,16 +209,25 @@ impl DeviceSolver {
 /// Steps recorded into one submit at most (progress is reported per submit).
 const STEPS_PER_SUBMIT: usize = 512;
 /// Device memory for kept levels awaiting download.
-const SNAPSHOT_BYTES: usize = 32 << 20;
+pub const SNAPSHOT_BYTES: usize = 32 << 20;
 
 /// The march on the GPU: the level stays on the device; many steps go into one submit, and
-/// kept levels are copied to a snapshot buffer and downloaded once per submit.
+/// kept levels are copied to a snapshot buffer and downloaded once per submit. Every step's
+/// residual is folded into running workgroup maxima on the device; their reduction lands in
+/// the first slot of the snapshot buffer, so one download per submit brings the kept levels
+/// and the largest residual of the submit's steps.
 pub struct GpuThetaMarch {
     solver: DeviceSolver,
     n: usize,
     rhs_pipeline: wgpu::ComputePipeline,
     rhs_group: wgpu::BindGroup,
+    check_pipeline: wgpu::ComputePipeline,
+    check_group: wgpu::BindGroup,
+    partials: wgpu::Buffer,
+    check_chain: ReductionChain,
     grid: [u32; 3],
+    /// Bytes before the first kept level in `snapshots`: the residual's slot.
+    header: usize,
     snapshots: wgpu::Buffer,
     slots: usize,
     staging: wgpu::Buffer,
@@ -255,29 +287,68 @@ impl GpuThetaMarch {
         )?;
         let rhs_group =
             ctx.bind_buffers("theta rhs", &rhs_pipeline, &[&params, &members, x, rhs])?;
+        let check_pipeline = ctx.create_compute_pipeline(
+            "theta_step_residual",
+            &shader_source("theta_step_residual", precision)?,
+            "theta_step_residual",
+        )?;
+        let partials_len = n.div_ceil(REDUCE_WIDTH);
+        let partials = ctx.create_storage_buffer(
+            "step residual partials",
+            (partials_len * real) as u64,
+            wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+        )?;
+        let check_group = ctx.bind_buffers(
+            "step residual",
+            &check_pipeline,
+            &[&params, &members, x, rhs, &partials],
+        )?;
+        let reduce_pipeline = ctx.create_compute_pipeline(
+            "max_abs_reduce",
+            &shader_source("max_abs_reduce", precision)?,
+            "max_abs_reduce",
+        )?;
+        let check_chain = ReductionChain::new(ctx, &reduce_pipeline, &partials, 0, partials_len)?;
         let level_bytes = n * real;
+        let header = 8;
         let binding = ctx.limits().max_buffer_size as usize;
-        let slots = (SNAPSHOT_BYTES.min(binding) / level_bytes).clamp(1, STEPS_PER_SUBMIT);
+        let slots =
+            ((SNAPSHOT_BYTES.min(binding) - header) / level_bytes).clamp(1, STEPS_PER_SUBMIT);
+        let snapshot_bytes = (header + slots * level_bytes) as u64;
         let snapshot_usage = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
-        let snapshots =
-            ctx.create_storage_buffer("kept levels", (slots * level_bytes) as u64, snapshot_usage)?;
-        let staging =
-            ctx.create_readback_buffer("kept levels staging", (slots * level_bytes) as u64)?;
+        let snapshots = ctx.create_storage_buffer("kept levels", snapshot_bytes, snapshot_usage)?;
+        let staging = ctx.create_readback_buffer("kept levels staging", snapshot_bytes)?;
         Ok(GpuThetaMarch {
             grid: ctx.grid(n as u64)?,
             n,
             rhs_pipeline,
             rhs_group,
+            check_pipeline,
+            check_group,
+            partials,
+            check_chain,
+            header,
             snapshots,
             slots,
             staging,
-            bytes: vec![0; slots * level_bytes],
+            bytes: vec![0; header + slots * level_bytes],
             solver,
         })
     }
 
     pub fn context(&self) -> &GpuContext {
         self.solver.context()
+    }
+
+    /// The steps' rounding floor relative to a Thomas solve's: the partitioned solver adds the
+    /// rounding of each level of its reduction (measured on lavapipe: 21 roundings of |T| with
+    /// two levels, against Thomas's 2), so its floor has one [`crate::kernels::FLOOR_ROUNDINGS`]
+    /// per level plus two.
+    pub fn floor_factor(&self) -> f64 {
+        match &self.solver {
+            DeviceSolver::Large(s) => (2 + s.plan().levels.len()) as f64,
+            DeviceSolver::Batched(_) => 1.0,
+        }
     }
 
     pub fn into_context(self) -> GpuContext {
@@ -294,40 +365,39 @@ impl GpuThetaMarch {
     }
 
     /// As [`CpuThetaMarch::march`]: up to [`STEPS_PER_SUBMIT`] steps per submit, kept levels
-    /// downloaded once per submit.
+    /// and the submit's largest step residual downloaded once per submit. Returns the largest
+    /// scaled residual of any step (NaN if a value was not finite).
     pub fn march(
         &mut self,
         nt: usize,
         every: usize,
         on_level: &mut dyn FnMut(usize, &[f64]) -> Result<()>,
         on_progress: &mut dyn FnMut(usize),
-    ) -> Result<()> {
+    ) -> Result<f64> {
         let ctx = self.solver.context();
         let precision = ctx.precision();
-        let level_bytes = (self.n * precision.bytes()) as u64;
+        let real = precision.bytes();
+        let level_bytes = (self.n * real) as u64;
+        let header = self.header as u64;
         let x = self.solver.buffers().1.clone();
         let mut level = vec![0.0; self.n];
-        let download = |bytes: &mut [u8], count: usize| -> Result<()> {
-            ctx.download_through(
-                &self.staging,
-                &self.snapshots,
-                0,
-                &mut bytes[..count * level_bytes as usize],
-            )?;
-            Ok(())
-        };
+        let mut kept = Vec::with_capacity(self.slots);
+        let mut max_residual = 0.0_f64;
         // Level 0 straight from the solver's x.
         let mut encoder = ctx.create_encoder("initial level");
-        encoder.copy_buffer_to_buffer(&x, 0, &self.snapshots, 0, level_bytes);
+        encoder.copy_buffer_to_buffer(&x, 0, &self.snapshots, header, level_bytes);
         ctx.submit(encoder)?;
-        download(&mut self.bytes, 1)?;
-        bytes_to_reals(&self.bytes[..level_bytes as usize], precision, &mut level);
+        let bytes = &mut self.bytes[..(header + level_bytes) as usize];
+        ctx.download_through(&self.staging, &self.snapshots, 0, bytes)?;
+        bytes_to_reals(&bytes[header as usize..], precision, &mut level);
         on_level(0, &level)?;
         let mut step = 1;
         while step < nt {
+            crate::cancel::check()?;
             let first = step;
             let mut encoder = ctx.create_encoder("theta march");
-            let mut kept = Vec::new();
+            encoder.clear_buffer(&self.partials, 0, None);
+            kept.clear();
             while step < nt && kept.len() < self.slots && step - first < STEPS_PER_SUBMIT {
                 // One pass runs steps up to the next kept level; the level is then copied out.
                 let keep = {
@@ -335,6 +405,12 @@ impl GpuThetaMarch {
                     loop {
                         ctx.dispatch(&mut pass, &self.rhs_pipeline, &self.rhs_group, self.grid);
                         self.solver.record_solve(&mut pass);
+                        ctx.dispatch(
+                            &mut pass,
+                            &self.check_pipeline,
+                            &self.check_group,
+                            self.grid,
+                        );
                         let keep = is_kept_level(step, nt, every);
                         step += 1;
                         if keep || step >= nt || step - first >= STEPS_PER_SUBMIT {
@@ -343,26 +419,38 @@ impl GpuThetaMarch {
                     }
                 };
                 if keep {
-                    let slot = kept.len() as u64;
-                    encoder.copy_buffer_to_buffer(
-                        &x,
-                        0,
-                        &self.snapshots,
-                        slot * level_bytes,
-                        level_bytes,
-                    );
+                    let offset = header + kept.len() as u64 * level_bytes;
+                    encoder.copy_buffer_to_buffer(&x, 0, &self.snapshots, offset, level_bytes);
                     kept.push(step - 1);
                 }
             }
+            self.check_chain
+                .record(ctx, &mut encoder, &self.snapshots, 0);
             ctx.submit(encoder)?;
-            download(&mut self.bytes, kept.len())?;
+            let bytes = &mut self.bytes[..(header + kept.len() as u64 * level_bytes) as usize];
+            ctx.download_through(&self.staging, &self.snapshots, 0, bytes)?;
+            let mut residual = [0.0];
+            bytes_to_reals(&bytes[..real], precision, &mut residual);
+            if residual[0].is_nan() || residual[0] < 0.0 {
+                return Err(crate::error::HeatError::NonFinite {
+                    what: "the march".to_string(),
+                    value: f64::NAN,
+                    location: format!("a step between {first} and {}", step - 1),
+                    cause: "a value overflowed or the step was unstable; check the magnitudes of the parameters".to_string(),
+                });
+            }
+            max_residual = max_residual.max(residual[0]);
             for (slot, &level_index) in kept.iter().enumerate() {
-                let bytes = &self.bytes[slot * level_bytes as usize..][..level_bytes as usize];
-                bytes_to_reals(bytes, precision, &mut level);
+                let start = header as usize + slot * level_bytes as usize;
+                bytes_to_reals(
+                    &bytes[start..][..level_bytes as usize],
+                    precision,
+                    &mut level,
+                );
                 on_level(level_index, &level)?;
             }
             on_progress(step - 1);
         }
-        Ok(())
+        Ok(max_residual)
     }
 }

@@ -1,260 +1,41 @@
-//! Adapter selection and the device context through which all GPU work is done and counted.
+//! The device context through which all GPU work is done and counted.
 //!
-//! Selection never panics (unlike `wgpu::util::initialize_adapter_from_env`, which panics on
-//! an unmatched `WGPU_ADAPTER_NAME`, and `PowerPreference::from_env`, which ignores bad
-//! values): adapters are enumerated and filtered here, and every bad setting is a
-//! [`GpuError`]. wgpu's default uncaptured-error handler panics; every device call made
-//! here runs inside error scopes, and a handler catches anything that escapes them.
+//! wgpu's default uncaptured-error handler panics; every device call made here runs inside
+//! error scopes, and a handler catches anything that escapes them. Uploads and downloads are in
+//! `transfer.rs`, timestamp timing of passes in `timing.rs`.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytemuck::Pod;
-use serde::Serialize;
 
+use super::adapter::{select_adapter, AdapterRequest, AdapterSummary};
 use super::error::{one_line, GpuError};
 use super::grid::{workgroup_grid, WORKGROUP_SIZE};
 use super::ledger::Ledger;
+use super::timing::PassTimer;
+use super::transfer::READBACK_BYTES;
 use crate::precision::Precision;
-
-/// Size of the persistent readback buffer: downloads up to this many bytes create no buffer.
-pub const READBACK_BYTES: u64 = 256;
-
-/// wgpu requires copy offsets and sizes to be multiples of this.
-const COPY_ALIGN: u64 = wgpu::COPY_BUFFER_ALIGNMENT;
-
-const BACKENDS_ACCEPTED: &str = "comma-separated vulkan, metal, dx12, gl, primary, all";
-const POWER_ACCEPTED: &str = "low, high, none";
-
-/// Which adapter to use. `None` fields mean: all backends, any name, high performance.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AdapterRequest {
-    /// Backends to search (`WGPU_BACKEND`), e.g. `"vulkan"` or `"vulkan,metal"`.
-    pub backends: Option<String>,
-    /// Case-insensitive substring of the adapter name (`WGPU_ADAPTER_NAME`).
-    pub adapter_name: Option<String>,
-    /// `"low"`, `"high"` or `"none"` (`WGPU_POWER_PREF`); used when no name is given.
-    pub power_preference: Option<String>,
-    /// Test hook: caps the device's `max_storage_buffer_binding_size` (bytes), so code
-    /// that splits arrays into several bindings can be exercised on small arrays.
-    pub max_storage_binding_bytes: Option<u64>,
-}
-
-impl AdapterRequest {
-    /// Reads `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and `WGPU_POWER_PREF`; empty counts as unset.
-    /// Values are checked by [`GpuContext::new`].
-    pub fn from_env() -> Self {
-        let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        AdapterRequest {
-            backends: var("WGPU_BACKEND"),
-            adapter_name: var("WGPU_ADAPTER_NAME"),
-            power_preference: var("WGPU_POWER_PREF"),
-            max_storage_binding_bytes: None,
-        }
-    }
-
-    fn parsed_backends(&self) -> Result<wgpu::Backends, GpuError> {
-        let Some(value) = &self.backends else {
-            return Ok(wgpu::Backends::all());
-        };
-        let bad = || GpuError::BadEnv {
-            var: "WGPU_BACKEND",
-            value: value.clone(),
-            accepted: BACKENDS_ACCEPTED,
-        };
-        let mut backends = wgpu::Backends::empty();
-        for name in value.split(',') {
-            backends |= match name.trim().to_lowercase().as_str() {
-                "vulkan" | "vk" => wgpu::Backends::VULKAN,
-                "metal" | "mtl" => wgpu::Backends::METAL,
-                "dx12" | "d3d12" => wgpu::Backends::DX12,
-                "gl" | "gles" | "opengl" => wgpu::Backends::GL,
-                "primary" => wgpu::Backends::PRIMARY,
-                "all" => wgpu::Backends::all(),
-                _ => return Err(bad()),
-            };
-        }
-        Ok(backends)
-    }
-
-    fn parsed_power_preference(&self) -> Result<wgpu::PowerPreference, GpuError> {
-        let Some(value) = &self.power_preference else {
-            return Ok(wgpu::PowerPreference::HighPerformance);
-        };
-        match value.trim().to_lowercase().as_str() {
-            "low" => Ok(wgpu::PowerPreference::LowPower),
-            "high" => Ok(wgpu::PowerPreference::HighPerformance),
-            "none" => Ok(wgpu::PowerPreference::None),
-            _ => Err(GpuError::BadEnv {
-                var: "WGPU_POWER_PREF",
-                value: value.clone(),
-                accepted: POWER_ACCEPTED,
-            }),
-        }
-    }
-}
-
-/// What an adapter is and the limits that matter for large 1-D arrays.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AdapterSummary {
-    pub name: String,
-    pub backend: String,
-    pub device_type: String,
-    pub driver: String,
-    pub driver_info: String,
-    /// CPU device type, or a known software rasteriser (llvmpipe, lavapipe, SwiftShader, WARP).
-    pub is_software: bool,
-    pub shader_f64: bool,
-    /// Timestamp queries: kernel times in `heatgpu bench`.
-    pub timestamp_query: bool,
-    pub max_buffer_size: u64,
-    pub max_storage_buffer_binding_size: u64,
-    pub max_compute_workgroup_size_x: u32,
-    pub max_compute_invocations_per_workgroup: u32,
-    pub max_compute_workgroups_per_dimension: u32,
-    pub max_storage_buffers_per_shader_stage: u32,
-}
-
-impl AdapterSummary {
-    fn new(adapter: &wgpu::Adapter) -> Self {
-        let info = adapter.get_info();
-        let limits = adapter.limits();
-        let lower = info.name.to_lowercase();
-        let is_software = info.device_type == wgpu::DeviceType::Cpu
-            || ["llvmpipe", "lavapipe", "swiftshader", "warp"]
-                .iter()
-                .any(|s| lower.contains(s));
-        AdapterSummary {
-            backend: format!("{:?}", info.backend),
-            device_type: format!("{:?}", info.device_type),
-            name: info.name,
-            driver: info.driver,
-            driver_info: info.driver_info,
-            is_software,
-            shader_f64: adapter.features().contains(wgpu::Features::SHADER_F64),
-            timestamp_query: adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY),
-            max_buffer_size: limits.max_buffer_size,
-            max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
-            max_compute_workgroup_size_x: limits.max_compute_workgroup_size_x,
-            max_compute_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
-            max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
-            max_storage_buffers_per_shader_stage: limits.max_storage_buffers_per_shader_stage,
-        }
-    }
-}
-
-/// One line, e.g. `llvmpipe (LLVM 15.0.6, 256 bits) [Vulkan, Cpu, software, f64]`.
-impl fmt::Display for AdapterSummary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.is_software {
-            "software"
-        } else {
-            "hardware"
-        };
-        let f64 = if self.shader_f64 { ", f64" } else { "" };
-        let (name, backend, device_type) = (&self.name, &self.backend, &self.device_type);
-        write!(f, "{name} [{backend}, {device_type}, {kind}{f64}]")
-    }
-}
-
-fn new_instance(backends: wgpu::Backends) -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends,
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    })
-}
-
-/// Every adapter on every compiled-in backend; empty on a machine without any.
-pub fn list_adapters() -> Vec<AdapterSummary> {
-    let instance = new_instance(wgpu::Backends::all());
-    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
-        .iter()
-        .map(AdapterSummary::new)
-        .collect()
-}
-
-/// The backends of `backends` compiled into this build, e.g. `"vulkan"`, or `"none"`.
-fn backend_names(backends: wgpu::Backends) -> String {
-    let usable = backends & wgpu::Instance::enabled_backend_features();
-    let names: Vec<String> = usable.iter_names().map(|(n, _)| n.to_lowercase()).collect();
-    if names.is_empty() {
-        "none".to_owned()
-    } else {
-        names.join(", ")
-    }
-}
-
-fn select_adapter(request: &AdapterRequest) -> Result<wgpu::Adapter, GpuError> {
-    let backends = request.parsed_backends()?;
-    let power_preference = request.parsed_power_preference()?;
-    let instance = new_instance(backends);
-    let adapters = pollster::block_on(instance.enumerate_adapters(backends));
-    let no_adapter = || GpuError::NoAdapter {
-        backends: backend_names(backends),
-    };
-    if adapters.is_empty() {
-        return Err(no_adapter());
-    }
-    match &request.adapter_name {
-        Some(wanted) => {
-            let wanted_lower = wanted.to_lowercase();
-            let available: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
-            adapters
-                .into_iter()
-                .find(|a| a.get_info().name.to_lowercase().contains(&wanted_lower))
-                .ok_or_else(|| GpuError::AdapterNotFound {
-                    requested: wanted.clone(),
-                    available,
-                })
-        }
-        None => pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-            apply_limit_buckets: false,
-        }))
-        .map_err(|_| no_adapter()),
-    }
-}
 
 /// A device with the adapter's real limits, the chosen precision, and a [`Ledger`] of all
 /// work done through it. Device and queue are private: every buffer, upload, download,
 /// pipeline, bind group, dispatch and submit goes through a method that counts it.
 #[derive(Debug)]
 pub struct GpuContext {
-    adapter: wgpu::Adapter,
-    device: wgpu::Device,
-    queue: wgpu::Queue,
-    summary: AdapterSummary,
-    limits: wgpu::Limits,
-    precision: Precision,
-    ledger: Ledger,
+    pub(super) adapter: wgpu::Adapter,
+    pub(super) device: wgpu::Device,
+    pub(super) queue: wgpu::Queue,
+    pub(super) summary: AdapterSummary,
+    pub(super) limits: wgpu::Limits,
+    pub(super) precision: Precision,
+    pub(super) ledger: Ledger,
     /// `READBACK_BYTES` of MAP_READ | COPY_DST, reused by every small download.
-    readback: Mutex<wgpu::Buffer>,
+    pub(super) readback: Mutex<wgpu::Buffer>,
     /// First error that escaped the error scopes (reported by the next checked call).
-    stray_error: Arc<Mutex<Option<String>>>,
+    pub(super) stray_error: Arc<Mutex<Option<String>>>,
     /// Timestamp queries around compute passes, when benchmarks ask for kernel times.
-    pass_timer: Mutex<Option<PassTimer>>,
+    pub(super) pass_timer: Mutex<Option<PassTimer>>,
 }
-
-/// Timestamps written at the start and end of each compute pass of a submit; resolved and read
-/// back after the submit. Only benchmarks turn this on: it adds a read-back per submit.
-#[derive(Debug)]
-struct PassTimer {
-    query_set: wgpu::QuerySet,
-    resolve: wgpu::Buffer,
-    /// Queries used by passes recorded since the last submit.
-    next: u32,
-    /// GPU time of the passes resolved so far, in nanoseconds.
-    total_ns: f64,
-    /// A pass went untimed because the query set was full.
-    incomplete: bool,
-}
-
-/// Timestamp queries per submit: start and end of up to 16 passes (128 bytes to read back).
-const TIMER_QUERIES: u32 = 32;
 
 impl GpuContext {
     /// Selects an adapter and opens a device with the adapter's own limits and, when
@@ -371,7 +152,7 @@ impl GpuContext {
 
     /// Runs `f` inside validation, out-of-memory and internal error scopes and turns the
     /// first error wgpu reports (or one that escaped the scopes earlier) into a [`GpuError`].
-    fn checked<T>(
+    pub(super) fn checked<T>(
         &self,
         what: &str,
         needed_bytes: Option<u64>,
@@ -411,7 +192,7 @@ impl GpuContext {
         }
     }
 
-    fn create_buffer(
+    pub(super) fn create_buffer(
         &self,
         label: &str,
         size_bytes: u64,
@@ -472,45 +253,6 @@ impl GpuContext {
             bytemuck::bytes_of(value),
             wgpu::BufferUsages::UNIFORM,
         )
-    }
-
-    fn check_range(
-        &self,
-        what: &str,
-        buffer: &wgpu::Buffer,
-        offset: u64,
-        len: u64,
-    ) -> Result<(), GpuError> {
-        let aligned = offset.is_multiple_of(COPY_ALIGN) && len.is_multiple_of(COPY_ALIGN);
-        let inside = offset
-            .checked_add(len)
-            .is_some_and(|end| end <= buffer.size());
-        if aligned && inside {
-            Ok(())
-        } else {
-            Err(GpuError::BadRange {
-                what: what.to_owned(),
-                offset,
-                len,
-                align: COPY_ALIGN,
-                buffer_size: buffer.size(),
-            })
-        }
-    }
-
-    /// Writes `bytes` at `offset` (both multiples of 4) via `queue.write_buffer`; the write
-    /// lands before the next submit.
-    pub fn upload(&self, buffer: &wgpu::Buffer, offset: u64, bytes: &[u8]) -> Result<(), GpuError> {
-        let len = bytes.len() as u64;
-        self.check_range("upload", buffer, offset, len)?;
-        if len == 0 {
-            return Ok(());
-        }
-        self.checked("upload", Some(len), || {
-            self.queue.write_buffer(buffer, offset, bytes)
-        })?;
-        self.ledger.uploaded(len);
-        Ok(())
     }
 
     /// Compiles `shader_source` (see [`super::shader_source`]) into a pipeline with an
@@ -654,249 +396,11 @@ impl GpuContext {
         Ok(index)
     }
 
-    /// Whether the device can time passes (`TIMESTAMP_QUERY`).
-    pub fn has_timestamps(&self) -> bool {
-        self.device
-            .features()
-            .contains(wgpu::Features::TIMESTAMP_QUERY)
-    }
-
-    /// Starts timing compute passes with timestamp queries; `false` when the device cannot.
-    /// Timing adds a read-back to each submit: for benchmarks, not for production runs.
-    pub fn enable_pass_timing(&self) -> Result<bool, GpuError> {
-        if !self.has_timestamps() {
-            return Ok(false);
-        }
-        let mut timer = self
-            .pass_timer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if timer.is_none() {
-            let query_set = self.checked("timestamp query set", None, || {
-                self.device.create_query_set(&wgpu::QuerySetDescriptor {
-                    label: Some("pass timer"),
-                    ty: wgpu::QueryType::Timestamp,
-                    count: TIMER_QUERIES,
-                })
-            })?;
-            let bytes = TIMER_QUERIES as u64 * wgpu::QUERY_SIZE as u64;
-            let resolve = self.create_buffer(
-                "pass timer resolve",
-                bytes,
-                wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-            )?;
-            *timer = Some(PassTimer {
-                query_set,
-                resolve,
-                next: 0,
-                total_ns: 0.0,
-                incomplete: false,
-            });
-        }
-        Ok(true)
-    }
-
-    /// Stops timing passes.
-    pub fn disable_pass_timing(&self) {
-        *self
-            .pass_timer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = None;
-    }
-
-    /// GPU time of the timed passes since the last call (`None` if timing is off or a pass
-    /// could not be timed).
-    pub fn take_pass_time(&self) -> Option<std::time::Duration> {
-        let mut timer = self
-            .pass_timer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let t = timer.as_mut()?;
-        let (ns, incomplete) = (
-            std::mem::take(&mut t.total_ns),
-            std::mem::take(&mut t.incomplete),
-        );
-        (!incomplete).then(|| std::time::Duration::from_nanos(ns as u64))
-    }
-
-    /// Begins a compute pass, with timestamps at its start and end when pass timing is on.
-    pub fn begin_compute_pass<'e>(
-        &self,
-        encoder: &'e mut wgpu::CommandEncoder,
-        label: &str,
-    ) -> wgpu::ComputePass<'e> {
-        let mut timer = self
-            .pass_timer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let timestamp_writes = timer.as_mut().and_then(|t| {
-            if t.next + 2 > TIMER_QUERIES {
-                t.incomplete = true;
-                return None;
-            }
-            t.next += 2;
-            Some(wgpu::ComputePassTimestampWrites {
-                query_set: &t.query_set,
-                beginning_of_pass_write_index: Some(t.next - 2),
-                end_of_pass_write_index: Some(t.next - 1),
-            })
-        });
-        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some(label),
-            timestamp_writes,
-        })
-    }
-
     /// Blocks until all submitted work has executed.
     pub fn wait(&self) -> Result<(), GpuError> {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map(drop)
             .map_err(|e| GpuError::Poll(e.to_string()))
-    }
-
-    /// Copies `len_bytes` at `offset` (both multiples of 4) of a COPY_SRC buffer to the host.
-    pub fn download(
-        &self,
-        buffer: &wgpu::Buffer,
-        offset: u64,
-        len_bytes: u64,
-    ) -> Result<Vec<u8>, GpuError> {
-        let len = usize::try_from(len_bytes).map_err(|_| GpuError::BadRange {
-            what: "download".to_owned(),
-            offset,
-            len: len_bytes,
-            align: COPY_ALIGN,
-            buffer_size: buffer.size(),
-        })?;
-        let mut out = vec![0; len];
-        self.download_into(buffer, offset, &mut out)?;
-        Ok(out)
-    }
-
-    /// Fills `out` from `buffer` at `offset` (one submit and one wait). Up to
-    /// [`READBACK_BYTES`] go through the persistent readback buffer and create no buffer;
-    /// larger downloads create (and count) a staging buffer of `out.len()` bytes.
-    /// `out` may be a `bytemuck::cast_slice_mut` of a typed slice.
-    pub fn download_into(
-        &self,
-        buffer: &wgpu::Buffer,
-        offset: u64,
-        out: &mut [u8],
-    ) -> Result<(), GpuError> {
-        let len = out.len() as u64;
-        self.check_range("download", buffer, offset, len)?;
-        if len == 0 {
-            return Ok(());
-        }
-        if len <= READBACK_BYTES {
-            let readback = self.readback.lock().unwrap_or_else(PoisonError::into_inner);
-            self.read_through(&readback, buffer, offset, out)?;
-        } else {
-            let staging = self.create_buffer(
-                "download staging",
-                len,
-                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            )?;
-            self.read_through(&staging, buffer, offset, out)?;
-        }
-        self.ledger.downloaded(len);
-        Ok(())
-    }
-
-    /// A MAP_READ | COPY_DST buffer for [`Self::download_through`]: code that downloads the same
-    /// array again and again creates its staging buffer once.
-    pub fn create_readback_buffer(
-        &self,
-        label: &str,
-        size_bytes: u64,
-    ) -> Result<wgpu::Buffer, GpuError> {
-        self.create_buffer(
-            label,
-            size_bytes,
-            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        )
-    }
-
-    /// [`Self::download_into`] through the caller's `staging` buffer (from
-    /// [`Self::create_readback_buffer`], at least `out.len()` bytes): creates no buffer.
-    pub fn download_through(
-        &self,
-        staging: &wgpu::Buffer,
-        buffer: &wgpu::Buffer,
-        offset: u64,
-        out: &mut [u8],
-    ) -> Result<(), GpuError> {
-        let len = out.len() as u64;
-        self.check_range("download", buffer, offset, len)?;
-        self.check_range("download staging", staging, 0, len)?;
-        if len == 0 {
-            return Ok(());
-        }
-        self.read_through(staging, buffer, offset, out)?;
-        self.ledger.downloaded(len);
-        Ok(())
-    }
-
-    /// Copies `out.len()` bytes of `buffer` at `offset` into `staging` at 0, maps, reads.
-    /// `staging` is unmapped again on every path, so it can be reused after an error.
-    fn read_through(
-        &self,
-        staging: &wgpu::Buffer,
-        buffer: &wgpu::Buffer,
-        offset: u64,
-        out: &mut [u8],
-    ) -> Result<(), GpuError> {
-        let len = out.len() as u64;
-        let mut encoder = self.create_encoder("download");
-        encoder.copy_buffer_to_buffer(buffer, offset, staging, 0, len);
-        self.submit(encoder)?;
-        let slice = staging.slice(..len);
-        let (sender, receiver) = mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |result| {
-            // The receiver is gone only if waiting failed; the result is moot then.
-            let _ = sender.send(result);
-        });
-        let mapped = self.wait().and_then(|()| {
-            receiver
-                .recv()
-                .map_err(|_| GpuError::Map("map callback did not run".to_owned()))?
-                .map_err(|e| GpuError::Map(e.to_string()))?;
-            let view = slice
-                .get_mapped_range()
-                .map_err(|e| GpuError::Map(e.to_string()))?;
-            out.copy_from_slice(&view);
-            Ok(())
-        });
-        staging.unmap();
-        mapped
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backend_and_power_settings_parse_case_insensitively() {
-        let request = AdapterRequest {
-            backends: Some(" Vulkan, MTL ".to_owned()),
-            power_preference: Some("LOW".to_owned()),
-            ..AdapterRequest::default()
-        };
-        assert_eq!(
-            request.parsed_backends().unwrap(),
-            wgpu::Backends::VULKAN | wgpu::Backends::METAL
-        );
-        assert_eq!(
-            request.parsed_power_preference().unwrap(),
-            wgpu::PowerPreference::LowPower
-        );
-        let unset = AdapterRequest::default();
-        assert_eq!(unset.parsed_backends().unwrap(), wgpu::Backends::all());
-        assert_eq!(
-            unset.parsed_power_preference().unwrap(),
-            wgpu::PowerPreference::HighPerformance
-        );
     }
 }

@@ -52,6 +52,21 @@ pub const KERNELS: &[(&str, &str)] = &[
         ),
     ),
     (
+        "thomas_march_forward_rows",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/thomas_march_forward_rows.wgsl")
+        ),
+    ),
+    (
+        "thomas_march_backward_rows",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/thomas_march_backward_rows.wgsl")
+        ),
+    ),
+    (
         "newton_trial_partials",
         concat!(
             include_str!("../../shaders/heat_params.wgsl"),
@@ -62,6 +77,13 @@ pub const KERNELS: &[(&str, &str)] = &[
         ),
     ),
     ("theta_rhs", include_str!("../../shaders/theta_rhs.wgsl")),
+    (
+        "theta_step_residual",
+        concat!(
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/theta_step_residual.wgsl")
+        ),
+    ),
     (
         "max_abs_reduce",
         concat!(

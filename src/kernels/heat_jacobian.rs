@@ -7,13 +7,45 @@ use super::params::{energy_stencil, HeatParams};
 pub const JACOBIAN_ROW: usize = 7;
 
 /// The level window a chunked kernel works on: `[level0, level0 + levels)` (clipped to the
-/// segment), and the running chunk number. On the device it is a three-word storage buffer;
-/// `thomas_march` advances `level0` and `chunk`.
+/// segment), and the running chunk number. On the device it is a six-word storage buffer in
+/// this order; `thomas_march` advances `level0` and `chunk`. A level too long for one
+/// invocation is swept in windows of `sweep_rows` rows: `row` is the next row of the forward
+/// elimination, `row_end` the end of the next window of the back substitution (nx - 1 at the
+/// start of a level).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarchCursor {
     pub level0: u32,
     pub chunk: u32,
     pub levels: u32,
+    pub row: u32,
+    pub row_end: u32,
+    pub sweep_rows: u32,
+}
+
+impl MarchCursor {
+    /// The cursor at the start of a direction: level 0, chunk 0.
+    pub fn start(levels: usize, nx: usize, sweep_rows: usize) -> MarchCursor {
+        MarchCursor {
+            level0: 0,
+            chunk: 0,
+            levels: levels as u32,
+            row: 0,
+            row_end: (nx - 1) as u32,
+            sweep_rows: sweep_rows as u32,
+        }
+    }
+
+    /// The words of the device buffer.
+    pub fn words(&self) -> [u32; 6] {
+        [
+            self.level0,
+            self.chunk,
+            self.levels,
+            self.row,
+            self.row_end,
+            self.sweep_rows,
+        ]
+    }
 }
 
 impl MarchCursor {

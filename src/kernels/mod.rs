@@ -26,10 +26,12 @@ pub mod newton_trial_partials;
 pub mod params;
 pub mod pcr_workgroup;
 pub mod theta_rhs;
+pub mod theta_step_residual;
 pub mod thomas;
 pub mod thomas_batched;
 pub mod thomas_batched_factored;
 pub mod thomas_march;
+pub mod thomas_march_rows;
 pub mod tridiag;
 pub mod tridiag_partition_reduce;
 pub mod tridiag_partition_substitute;
@@ -44,13 +46,15 @@ pub use max_abs_reduce::{finish_max_norm, max_abs_reduce, ReduceParams, REDUCE_W
 pub use newton_march::{newton_march, AffineLevelMap, MarchNorms};
 pub use newton_trial::newton_trial;
 pub use newton_trial_partials::newton_trial_partials;
-pub use params::HeatParams;
+pub use params::{HeatParams, FLOOR_ROUNDINGS};
 pub use pcr_workgroup::{pcr_workgroup, PCR_MAX_ROWS};
 pub use theta_rhs::{theta_matrix, theta_rhs, MarchParams, Member};
+pub use theta_step_residual::theta_step_residual;
 pub use thomas::thomas_solve;
 pub use thomas_batched::thomas_batched;
 pub use thomas_batched_factored::thomas_batched_factored;
 pub use thomas_march::thomas_march;
+pub use thomas_march_rows::{thomas_march_backward_rows, thomas_march_forward_rows};
 pub use tridiag::{
     check_diagonal_dominance, thomas_factor, BatchParams, CpuPartitionedTridiag, PartitionParams,
     PartitionPlan, TridiagError, DEFAULT_BLOCK_ROWS, MAX_SWEEP_ROWS,

@@ -39,7 +39,7 @@ impl HeatParams {
             nt: p.nt as u32,
             nx: p.nx as u32,
             inv_dt: 1.0 / dt,
-            energy_scale: dt / (1.0 + 2.0 * p.theta * a * dt * p.max_diffusivity_factor()),
+            energy_scale: p.energy_scale(),
             a,
             theta: p.theta,
             beta: p.beta,
@@ -66,7 +66,27 @@ impl HeatParams {
     pub fn is_linear(&self) -> bool {
         self.beta == 0.0
     }
+
+    /// The data's magnitude, max |T| over the boundary and initial values: by the maximum
+    /// principle the solution's too.
+    pub fn temperature_scale(&self) -> f64 {
+        self.t_x0.abs().max(self.t_xl.abs()).max(self.t_t0.abs())
+    }
+
+    /// The rounding floor of the scaled residual after a Newton step, computing with unit
+    /// roundoff `eps`: [`FLOOR_ROUNDINGS`] eps |T|. A scaled energy row sums terms of at most
+    /// `(2 + 4 r k) / (1 + 2 theta r k) <= 4` times |T| (for theta < 1/2 through the stability
+    /// bound), each rounded once; the Thomas solve behind the step adds a backward error of
+    /// the same size (diagonally dominant: growth factor below 2), and forming `v + dv` half
+    /// an ulp of |T| per unknown. So the floor is a few eps |T| at every r.
+    pub fn rounding_floor(&self, eps: f64) -> f64 {
+        FLOOR_ROUNDINGS * eps * self.temperature_scale()
+    }
 }
+
+/// Roundings of |T| in the floor of [`HeatParams::rounding_floor`]: the sum of the bounds
+/// above (about 16) with a factor 2 of margin, checked by the tests at r from 1e-6 to 1e9.
+pub const FLOOR_ROUNDINGS: f64 = 16.0;
 
 /// The energy balance of row (i, j) and its derivatives with respect to the three
 /// neighbours at the old level `u = T[i]` and the new level `w = T[i+1]`:

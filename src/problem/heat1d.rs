@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{HeatError, Result};
+use crate::precision::Precision;
 
 /// Parameters of the space-time heat problem. Defaults are the users' numbers
 /// (PROBLEMS.md, P1): 11 million unknowns, forward Euler (theta = 0), constant alpha.
@@ -258,7 +259,166 @@ impl Heat1D {
                 ),
             ));
         }
+        // Magnitudes before stability: a ratio that overflows is named by its parameter.
+        self.check_magnitudes(Precision::F64)?;
         self.check_stability()
+    }
+
+    /// [`Heat1D::validate`], then the magnitudes every kernel forms in `precision`: no value
+    /// may overflow or vanish, and in f32 the step matrices must stay diagonally dominant after
+    /// rounding (where `1 + 2 theta r` rounds to `2 theta r` a pivot-free solve is garbage).
+    pub fn validate_for(&self, precision: Precision) -> Result<()> {
+        self.validate()?;
+        if precision == Precision::F32 {
+            self.check_magnitudes(precision)?;
+            self.check_f32_dominance()?;
+        }
+        Ok(())
+    }
+
+    /// Largest |T| the data hold (by the maximum principle, the solution's too).
+    pub fn temperature_scale(&self) -> f64 {
+        self.t_x0.abs().max(self.t_xl.abs()).max(self.t_t0.abs())
+    }
+
+    /// Weight of the energy rows in scaled norms, `1 / |dE/dT[i+1, j]|` at the largest
+    /// diffusivity: `dt / (1 + 2 theta r k_max)`. Scaled rows are in temperature units.
+    pub fn energy_scale(&self) -> f64 {
+        self.dt() / (1.0 + 2.0 * self.theta * self.mesh_ratio() * self.max_diffusivity_factor())
+    }
+
+    /// `r = alpha0 dt / dx^2`.
+    pub fn mesh_ratio(&self) -> f64 {
+        self.alpha * self.dt() / (self.dx() * self.dx())
+    }
+
+    /// Every term of a residual row is at most |T| (1/dt + 4 alpha0 k_max / dx^2); a Jacobian
+    /// entry at most 1/dt + 4 alpha0 k_max / dx^2. Each must stay below the precision's largest
+    /// number with a margin of 2^16 (sums of a few terms, the norms' reductions), and dt, dx and
+    /// the row scale must not vanish. The error names the parameter that drives the magnitude.
+    fn check_magnitudes(&self, precision: Precision) -> Result<()> {
+        let limit = precision.max_finite() / 65536.0;
+        let tiny = match precision {
+            Precision::F64 => f64::MIN_POSITIVE,
+            Precision::F32 => f32::MIN_POSITIVE as f64,
+        } * 65536.0;
+        let overflow = |name: &'static str, value: f64, what: String| {
+            HeatError::invalid(
+                name,
+                value,
+                format!("{what} exceeds {limit:.3e}, the largest {precision} magnitude the kernels can form safely"),
+            )
+        };
+        let t_scale = self.temperature_scale();
+        for (name, value) in [
+            ("t_x0", self.t_x0),
+            ("t_xl", self.t_xl),
+            ("t_t0", self.t_t0),
+            ("t_ref", self.t_ref),
+        ] {
+            if value.abs() > limit {
+                return Err(overflow(name, value, format!("|{name}|")));
+            }
+        }
+        let (dt, dx) = (self.dt(), self.dx());
+        if dt < tiny {
+            return Err(HeatError::invalid("t_max", self.t_max, format!("dt = t_max/(nt-1) = {dt:.3e} is below {tiny:.3e}, too small to compute with in {precision}")));
+        }
+        if dx < tiny.sqrt() {
+            return Err(HeatError::invalid("x_max", self.x_max, format!("dx = x_max/(nx-1) = {dx:.3e}: dx^2 is below {tiny:.3e}, too small to compute with in {precision}")));
+        }
+        let k_max = self.max_diffusivity_factor();
+        if !k_max.is_finite() || k_max > limit {
+            return Err(overflow(
+                "beta",
+                self.beta,
+                format!("max alpha(T)/alpha = {k_max:.3e}"),
+            ));
+        }
+        let inv_dt = 1.0 / dt;
+        let diffusion = 4.0 * self.alpha * k_max / (dx * dx);
+        if diffusion.is_nan() || diffusion > limit {
+            return Err(overflow(
+                "alpha",
+                self.alpha,
+                format!("4 alpha k_max / dx^2 = {diffusion:.3e}"),
+            ));
+        }
+        // A product too large is blamed on its larger factor.
+        let t_name = if self.t_t0.abs() == t_scale {
+            "t_t0"
+        } else if self.t_x0.abs() == t_scale {
+            "t_x0"
+        } else {
+            "t_xl"
+        };
+        if inv_dt * t_scale > limit {
+            let what = format!("|T| / dt = {:.3e}", inv_dt * t_scale);
+            return Err(if inv_dt >= t_scale {
+                overflow("t_max", self.t_max, what)
+            } else {
+                overflow(t_name, t_scale, what)
+            });
+        }
+        if diffusion * t_scale > limit {
+            let what = format!("|T| 4 alpha k_max / dx^2 = {:.3e}", diffusion * t_scale);
+            return Err(if diffusion >= t_scale {
+                overflow("alpha", self.alpha, what)
+            } else {
+                overflow(t_name, t_scale, what)
+            });
+        }
+        let r = self.mesh_ratio();
+        if r < tiny {
+            // Blamed on the factor of alpha dt / dx^2 furthest below 1.
+            let (name, value) = [
+                ("alpha", self.alpha, self.alpha.log10()),
+                ("t_max", self.t_max, dt.log10()),
+                ("x_max", self.x_max, -2.0 * dx.log10()),
+            ]
+            .into_iter()
+            .min_by(|a, b| a.2.total_cmp(&b.2))
+            .map(|(name, value, _)| (name, value))
+            .expect("three factors");
+            return Err(HeatError::invalid(
+                name,
+                value,
+                format!("r = alpha dt / dx^2 = {r:.3e} is below {tiny:.3e}: too small to compute with in {precision}"),
+            ));
+        }
+        let scale = self.energy_scale();
+        if scale < tiny {
+            return Err(HeatError::invalid("alpha", self.alpha, format!("the energy rows' scale dt/(1 + 2 theta r k_max) = {scale:.3e} vanishes in {precision}: r = {:.3e} is too large", self.mesh_ratio())));
+        }
+        Ok(())
+    }
+
+    /// In f32 the diagonal of an implicit step, `1 + 2 theta r k` (times 1/dt), must exceed
+    /// the off-diagonal sum `2 theta r k` after rounding.
+    fn check_f32_dominance(&self) -> Result<()> {
+        if self.theta == 0.0 {
+            return Ok(());
+        }
+        let (lo, hi) = self.temperature_range();
+        for k in [
+            self.alpha_at(lo) / self.alpha,
+            self.alpha_at(hi) / self.alpha,
+        ] {
+            let off = (self.theta * self.mesh_ratio() * k) as f32;
+            let diag = 1.0f32 + 2.0 * off;
+            if diag.partial_cmp(&(2.0 * off)) != Some(std::cmp::Ordering::Greater) {
+                return Err(HeatError::invalid(
+                    "precision",
+                    "f32",
+                    format!(
+                        "1 + 2 theta r = {:.6e} rounds to 2 theta r in f32 (r = {:.3e}): the step matrix is not diagonally dominant; use --precision f64 or a smaller dt (larger nt)",
+                        1.0 + 2.0 * self.theta * self.mesh_ratio() * k,
+                        self.mesh_ratio()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The theta scheme is unconditionally stable for theta >= 1/2; below, the von Neumann bound

@@ -1,6 +1,5 @@
 //! Problem definitions: parameters, validation, initial guesses and row layouts.
 
 pub mod heat1d;
-pub mod memory;
 
 pub use heat1d::{Heat1D, ResidualLayout};
