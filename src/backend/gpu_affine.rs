@@ -16,12 +16,12 @@ use crate::backend::gpu::heat_params_bytes;
 use crate::backend::ComputeLabel;
 use crate::error::{HeatError, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
-use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot};
+use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot, ReductionChain};
 use crate::kernels::affine_blocks::default_layout;
 use crate::kernels::affine_powers::{AffinePowers, MAX_INTERIOR};
 use crate::kernels::double_double::Dd;
 use crate::kernels::{BlockParams, FieldCheck, HeatParams, Segment, REDUCE_WIDTH};
-use crate::problem::memory::ensure_fits;
+use crate::memory::ensure_fits;
 use crate::problem::Heat1D;
 
 /// One segment of the field (whole levels within one storage binding) and what binds it.
@@ -33,50 +33,6 @@ struct FieldSegment {
     partials_group: wgpu::BindGroup,
 }
 
-/// Passes of `max_abs_reduce` taking `n` partials at `offset` of `source` to one value.
-struct Reduction {
-    passes: Vec<([u32; 3], wgpu::BindGroup)>,
-    result: wgpu::Buffer,
-    result_offset: u64,
-}
-
-impl Reduction {
-    fn new(
-        ctx: &GpuContext,
-        pipeline: &wgpu::ComputePipeline,
-        source: &wgpu::Buffer,
-        offset: usize,
-        n: usize,
-    ) -> Result<Reduction> {
-        let real = ctx.precision().bytes();
-        let (mut input, mut input_offset, mut len) = (source.clone(), offset, n);
-        let mut passes = Vec::new();
-        while len > 1 {
-            let out_len = len.div_ceil(REDUCE_WIDTH);
-            let out = ctx.create_storage_buffer(
-                "affine norm partials",
-                (out_len * real) as u64,
-                wgpu::BufferUsages::COPY_SRC,
-            )?;
-            let params = WgslStruct::new(ctx.precision())
-                .u32(len as u32)
-                .u32(input_offset as u32)
-                .u32(0)
-                .finish();
-            let params =
-                ctx.create_buffer_init("reduce params", &params, wgpu::BufferUsages::STORAGE)?;
-            let group = ctx.bind_buffers("affine reduce", pipeline, &[&params, &input, &out])?;
-            passes.push((ctx.grid(len as u64)?, group));
-            (input, input_offset, len) = (out, 0, out_len);
-        }
-        Ok(Reduction {
-            passes,
-            result: input,
-            result_offset: (input_offset * real) as u64,
-        })
-    }
-}
-
 /// The blocked linear solve on a GPU. See the module header.
 pub struct GpuBlockedAffine {
     ctx: GpuContext,
@@ -86,13 +42,12 @@ pub struct GpuBlockedAffine {
     segments: Vec<FieldSegment>,
     starts_group: wgpu::BindGroup,
     starts_grid: [u32; 3],
-    residual: Reduction,
-    iterate: Reduction,
+    residual: ReductionChain,
+    iterate: ReductionChain,
     scalars: wgpu::Buffer,
     starts_pipeline: wgpu::ComputePipeline,
     levels_pipeline: wgpu::ComputePipeline,
     partials_pipeline: wgpu::ComputePipeline,
-    reduce_pipeline: wgpu::ComputePipeline,
 }
 
 /// A storage buffer holding `values` (at least one real: empty bindings are not allowed).
@@ -174,7 +129,11 @@ impl GpuBlockedAffine {
             ));
         }
         if ctx.summary().is_software {
-            ensure_fits("GPU blocked solve (the field)", (nt * nx * real) as u64)?;
+            ensure_fits(
+                "GPU blocked solve (the field)",
+                (nt * nx * real) as u64,
+                "use fewer time levels (nt) or --backend cpu",
+            )?;
         }
         let params = HeatParams::new(problem);
         let powers = AffinePowers::new(&params, block_levels, group_blocks)
@@ -303,8 +262,8 @@ impl GpuBlockedAffine {
                 partials_group,
             });
         }
-        let residual = Reduction::new(&ctx, &reduce_pipeline, &partials, 0, stride)?;
-        let iterate = Reduction::new(&ctx, &reduce_pipeline, &partials, stride, stride)?;
+        let residual = ReductionChain::new(&ctx, &reduce_pipeline, &partials, 0, stride)?;
+        let iterate = ReductionChain::new(&ctx, &reduce_pipeline, &partials, stride, stride)?;
         let scalars = ctx.create_storage_buffer(
             "affine scalars",
             (2 * real) as u64,
@@ -324,7 +283,6 @@ impl GpuBlockedAffine {
             starts_pipeline,
             levels_pipeline,
             partials_pipeline,
-            reduce_pipeline,
         })
     }
 
@@ -378,21 +336,12 @@ impl GpuBlockedAffine {
                     s.grid,
                 );
             }
-            for (grid, group) in self.residual.passes.iter().chain(&self.iterate.passes) {
-                self.ctx
-                    .dispatch(&mut pass, &self.reduce_pipeline, group, *grid);
-            }
         }
         let real = self.ctx.precision().bytes() as u64;
-        for (slot, chain) in [&self.residual, &self.iterate].into_iter().enumerate() {
-            encoder.copy_buffer_to_buffer(
-                &chain.result,
-                chain.result_offset,
-                &self.scalars,
-                slot as u64 * real,
-                real,
-            );
-        }
+        self.residual
+            .record(&self.ctx, &mut encoder, &self.scalars, 0);
+        self.iterate
+            .record(&self.ctx, &mut encoder, &self.scalars, real);
         self.ctx.submit(encoder)?;
         let bytes = self.ctx.download(&self.scalars, 0, 2 * real)?;
         let mut values = [0.0; 2];

@@ -12,10 +12,10 @@
 use crate::backend::gpu::heat_params_bytes;
 use crate::backend::gpu_scan::{bind_at, storage_with, workgroups, ScanPipelines, ScanPlan};
 use crate::error::{HeatError, Result};
-use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
-use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot};
+use crate::gpu::layout::{bytes_to_reals, reals_to_bytes};
+use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot, ReductionChain};
 use crate::kernels::affine_scan::{ScanParams, SCAN_MAX_N};
-use crate::kernels::{HeatParams, REDUCE_WIDTH};
+use crate::kernels::HeatParams;
 use crate::problem::Heat1D;
 
 /// Levels per chunk: at least `4 nx` (the chunk maps, `(nx + 1) nx` reals per chunk, then stay
@@ -35,9 +35,9 @@ pub struct GpuNewtonScan {
     levels: (wgpu::ComputePipeline, wgpu::BindGroup, [u32; 3]),
     scan_pipelines: ScanPipelines,
     scan: ScanPlan,
-    reduce: (wgpu::ComputePipeline, Vec<([u32; 3], wgpu::BindGroup)>),
+    reduction: ReductionChain,
     /// Where max |dv| ends up.
-    step: (wgpu::Buffer, u64),
+    step: wgpu::Buffer,
 }
 
 impl GpuNewtonScan {
@@ -169,36 +169,22 @@ impl GpuNewtonScan {
             &chunk_starts,
         )?;
 
-        // max |dv| over the chunk partials.
+        // max |dv| over the chunk partials, copied to a one-real buffer the host reads.
         let reduce_pipeline = pipeline("max_abs_reduce")?;
-        let (mut input, mut len) = (partials, chunks);
-        let mut passes = Vec::new();
-        while len > 1 {
-            let out_len = len.div_ceil(REDUCE_WIDTH);
-            let out = ctx.create_storage_buffer(
-                "step partials",
-                (out_len * real) as u64,
-                wgpu::BufferUsages::COPY_SRC,
-            )?;
-            let words = WgslStruct::new(precision)
-                .u32(len as u32)
-                .u32(0)
-                .u32(0)
-                .finish();
-            let reduce_params = ctx.create_buffer_init("reduce params", &words, storage)?;
-            let group =
-                ctx.bind_buffers("reduce", &reduce_pipeline, &[&reduce_params, &input, &out])?;
-            passes.push((ctx.grid(len as u64)?, group));
-            (input, len) = (out, out_len);
-        }
+        let reduction = ReductionChain::new(&ctx, &reduce_pipeline, &partials, 0, chunks)?;
+        let step = ctx.create_storage_buffer(
+            "step norm",
+            real as u64,
+            wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+        )?;
         Ok(GpuNewtonScan {
             first_level: (first_pipeline, first_group),
             maps: (maps_pipeline, maps_group, workgroups(&ctx, chunks)?),
             levels: (levels_pipeline, levels_group, ctx.grid(chunks as u64)?),
             scan_pipelines,
             scan,
-            reduce: (reduce_pipeline, passes),
-            step: (input, 0),
+            reduction,
+            step,
             ctx,
             params,
             v: v_buffer,
@@ -229,13 +215,11 @@ impl GpuNewtonScan {
             ctx.dispatch(&mut pass, &self.maps.0, &self.maps.1, self.maps.2);
             self.scan.record(ctx, &self.scan_pipelines, &mut pass);
             ctx.dispatch(&mut pass, &self.levels.0, &self.levels.1, self.levels.2);
-            for (grid, group) in &self.reduce.1 {
-                ctx.dispatch(&mut pass, &self.reduce.0, group, *grid);
-            }
         }
+        self.reduction.record(ctx, &mut encoder, &self.step, 0);
         ctx.submit(encoder)?;
         let precision = ctx.precision();
-        let bytes = ctx.download(&self.step.0, self.step.1, precision.bytes() as u64)?;
+        let bytes = ctx.download(&self.step, 0, precision.bytes() as u64)?;
         let mut step = [0.0];
         bytes_to_reals(&bytes, precision, &mut step);
         Ok(if step[0] < 0.0 { f64::NAN } else { step[0] })
