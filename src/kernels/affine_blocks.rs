@@ -332,7 +332,7 @@ fn solve_block(
             lanes: &mut Lanes,
             flat: &mut [f64; FLAT],
         ) {
-            solve_block_portable(job, b, chunk, direction, lanes, flat)
+            solve_block_portable::<64>(job, b, chunk, direction, lanes, flat)
         }
         #[target_feature(enable = "avx2,fma")]
         fn avx2(
@@ -343,7 +343,7 @@ fn solve_block(
             lanes: &mut Lanes,
             flat: &mut [f64; FLAT],
         ) {
-            solve_block_portable(job, b, chunk, direction, lanes, flat)
+            solve_block_portable::<32>(job, b, chunk, direction, lanes, flat)
         }
         if has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("fma") {
             // SAFETY: the CPU has these features.
@@ -354,11 +354,11 @@ fn solve_block(
             return unsafe { avx2(job, b, chunk, direction, lanes, flat) };
         }
     }
-    solve_block_portable(job, b, chunk, direction, lanes, flat)
+    solve_block_portable::<16>(job, b, chunk, direction, lanes, flat)
 }
 
 #[inline(always)]
-fn solve_block_portable(
+fn solve_block_portable<const R: usize>(
     job: &BlockJob,
     b: usize,
     chunk: &mut [f64],
@@ -377,13 +377,16 @@ fn solve_block_portable(
     // Levels bK + j, j = 1..K-1, from the powers; level bK + K is the next block's first.
     let from_powers = levels.min(k - 1);
     let rows = (k - 1) * nx;
+    // Maxima of abs_bits of T and of the boundary rows in registers for the whole block,
+    // merged into `lanes` at the end.
+    let (mut iterate, mut boundary) = ([0_i64; 8], 0_i64);
     let tile = levels_per_flat_block(nx);
     for l0 in (0..levels).step_by(tile) {
         let l1 = (l0 + tile).min(levels);
         // Local level l (0-based) is level bK + l + 1.
         let powered = l0.min(from_powers)..l1.min(from_powers);
-        level_rows(
-            &job.powers.level_base()[powered.start * nx..powered.end * nx],
+        level_rows::<R>(
+            &job.powers.level_base()[powered.start * nx..],
             &job.powers.level_powers()[powered.start * nx..],
             rows,
             &d[..m],
@@ -411,11 +414,11 @@ fn solve_block_portable(
             );
         }
         for level in written.chunks_exact(nx) {
-            lanes
-                .boundary
-                .fold([level[0] - p.t_x0, level[nx - 1] - p.t_xl].into_iter());
+            boundary = boundary
+                .max(abs_bits(level[0] - p.t_x0))
+                .max(abs_bits(level[nx - 1] - p.t_xl));
         }
-        lanes.iterate.fold_slice(written);
+        fold_abs(written, &mut iterate);
         if let Some((v, dv)) = direction.as_mut() {
             let range = l0 * nx..l1 * nx;
             let (v, dv) = (&v[range.clone()], &mut dv[range]);
@@ -426,16 +429,42 @@ fn solve_block_portable(
             lanes.guess.fold_slice(v);
         }
     }
+    let bits = |acc: [i64; 8]| f64::from_bits(acc.into_iter().max().unwrap_or(0) as u64);
+    lanes.iterate.fold(std::iter::once(bits(iterate)));
+    lanes
+        .boundary
+        .fold(std::iter::once(f64::from_bits(boundary as u64)));
+}
+
+/// Folds `abs_bits` of `values` into eight running maxima.
+#[inline(always)]
+fn fold_abs(values: &[f64], acc: &mut [i64; 8]) {
+    let (chunks, tail) = values.as_chunks::<8>();
+    for chunk in chunks {
+        for (a, x) in acc.iter_mut().zip(chunk) {
+            *a = (*a).max(abs_bits(*x));
+        }
+    }
+    for x in tail {
+        acc[0] = acc[0].max(abs_bits(*x));
+    }
 }
 
 /// `out[f] = base[f] + sum_c columns[c stride + f] d[c]`, one fused multiply-add per term in
-/// the order of c (as `affine_level_value`), on register tiles of 16 values.
+/// the order of c (as `affine_level_value`), on register tiles of R values: R / lanes
+/// independent accumulator chains, enough to keep both FMA pipes busy (8 chains of 4-cycle
+/// FMAs). The last partial tile is computed whole into a stack tile, reading into the zero
+/// padding of the powers and the base ([`super::affine_powers::LEVEL_PAD`]), and its valid part copied out.
 #[inline(always)]
-fn level_rows(base: &[f64], columns: &[f64], stride: usize, d: &[f64], out: &mut [f64]) {
-    const R: usize = 16;
+fn level_rows<const R: usize>(
+    base: &[f64],
+    columns: &[f64],
+    stride: usize,
+    d: &[f64],
+    out: &mut [f64],
+) {
     let n = out.len();
-    let full = n - n % R;
-    for f0 in (0..full).step_by(R) {
+    let tile = |f0: usize| -> [f64; R] {
         let mut acc: [f64; R] = base[f0..f0 + R].try_into().expect("R values");
         for (c, &dc) in d.iter().enumerate() {
             let column: &[f64; R] = columns[c * stride + f0..][..R]
@@ -445,12 +474,14 @@ fn level_rows(base: &[f64], columns: &[f64], stride: usize, d: &[f64], out: &mut
                 *a = w.mul_add(dc, *a);
             }
         }
-        out[f0..f0 + R].copy_from_slice(&acc);
+        acc
+    };
+    let full = n - n % R;
+    for f0 in (0..full).step_by(R) {
+        out[f0..f0 + R].copy_from_slice(&tile(f0));
     }
-    for f in full..n {
-        out[f] = d.iter().enumerate().fold(base[f], |acc, (c, &dc)| {
-            columns[c * stride + f].mul_add(dc, acc)
-        });
+    if full < n {
+        out[full..].copy_from_slice(&tile(full)[..n - full]);
     }
 }
 

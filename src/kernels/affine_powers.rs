@@ -183,6 +183,10 @@ fn dd_matrix_vector(a: &DdMatrix, x: &[Dd], y: &mut [Dd]) {
     }
 }
 
+/// Zeros after the in-block powers and their base, so that a register tile of up to this many
+/// values may run past the last level row (the fused CPU solve's tail tile).
+pub const LEVEL_PAD: usize = 64;
+
 /// Interior points the blocked scheme handles: beyond, dense `m x m` powers cost more than the
 /// `O(m)` Thomas march they replace.
 pub const MAX_INTERIOR: usize = 32;
@@ -287,9 +291,10 @@ pub struct AffinePowers {
     /// `T_s` rounded to f64 (boundary values exact).
     steady: Vec<f64>,
     /// In-block powers as level rows: column c of `M^j` for j = 1..K-1, at
-    /// `level_powers[c (K-1) nx + (j-1) nx + x]` = `M^j[x-1][c]` (0 on boundary points x = 0, nx-1).
+    /// `level_powers[c (K-1) nx + (j-1) nx + x]` = `M^j[x-1][c]` (0 on boundary points x = 0, nx-1),
+    /// then [`LEVEL_PAD`] zeros.
     level_powers: Vec<f64>,
-    /// `T_s` repeated K-1 times, the base of the level rows.
+    /// `T_s` repeated K-1 times, the base of the level rows, then [`LEVEL_PAD`] zeros.
     level_base: Vec<f64>,
     /// `M^{tK}` for t = 1..S-1, row-major, at `block_powers[(t-1) m^2 + r m + c]`.
     block_powers: Vec<f64>,
@@ -311,7 +316,7 @@ impl AffinePowers {
 
         // M^j for j = 1..K: level rows for j < K, and M^K for the block powers.
         let rows = (k_levels - 1) * nx;
-        let mut level_powers = vec![0.0; m * rows];
+        let mut level_powers = vec![0.0; m * rows + LEVEL_PAD];
         let mut power = map.clone();
         let mut next = DdMatrix::zeros(m);
         for j in 1..k_levels {
@@ -342,7 +347,7 @@ impl AffinePowers {
             interior: m,
             block_levels: k_levels,
             group_blocks,
-            level_base: steady.repeat(k_levels - 1),
+            level_base: [steady.repeat(k_levels - 1), vec![0.0; LEVEL_PAD]].concat(),
             steady,
             level_powers,
             block_powers,
