@@ -30,6 +30,9 @@ use crate::pool::WorkerPool;
 /// Largest nx the blocked solve takes.
 const MAX_NX: usize = MAX_INTERIOR + 2;
 
+/// Batches of blocks per thread a solve is cut into (load balance against lock traffic).
+const BATCHES_PER_THREAD: usize = 64;
+
 /// Bytes of in-block powers to keep per thread (they are re-read for every block).
 const POWERS_BUDGET_BYTES: usize = 32 << 10;
 
@@ -204,6 +207,8 @@ impl BlockedAffineSolve {
         field[..nx].copy_from_slice(&initial[..nx]);
         self.norms.reset();
         let wants_direction = direction.is_some();
+        let blocks = (nt - 1).div_ceil(k);
+        let batch = (blocks / (BATCHES_PER_THREAD * self.pool.threads())).max(1);
         let mut level0_step = 0.0;
         let mut level0_guess = 0.0;
         let direction_chunks = direction.map(|(v, dv)| {
@@ -213,9 +218,16 @@ impl BlockedAffineSolve {
                 level0_step = max_abs2(level0_step, *d);
                 level0_guess = max_abs2(level0_guess, *x);
             }
-            v[nx..].chunks(k * nx).zip(dv[nx..].chunks_mut(k * nx))
+            v[nx..]
+                .chunks(batch * k * nx)
+                .zip(dv[nx..].chunks_mut(batch * k * nx))
         });
-        let chunks = Mutex::new((field[nx..].chunks_mut(k * nx).enumerate(), direction_chunks));
+        // Threads take batches of blocks from one lock: a few hundred lock round trips per
+        // solve, not one per block.
+        let chunks = Mutex::new((
+            field[nx..].chunks_mut(batch * k * nx).enumerate(),
+            direction_chunks,
+        ));
         let job = BlockJob {
             p,
             powers: &self.powers,
@@ -232,8 +244,17 @@ impl BlockedAffineSolve {
                     let (solution, direction) = &mut *guard;
                     (solution.next(), direction.as_mut().and_then(Iterator::next))
                 };
-                let Some((b, chunk)) = next else { break };
-                solve_block(&job, b, chunk, direction, &mut lanes, &mut flat);
+                let Some((first, batch_levels)) = next else {
+                    break;
+                };
+                let mut direction =
+                    direction.map(|(v, dv)| (v.chunks(k * nx), dv.chunks_mut(k * nx)));
+                for (b, chunk) in (first * batch..).zip(batch_levels.chunks_mut(k * nx)) {
+                    let block_direction = direction
+                        .as_mut()
+                        .and_then(|(v, dv)| v.next().zip(dv.next()));
+                    solve_block(&job, b, chunk, block_direction, &mut lanes, &mut flat);
+                }
             }
             norms.merge(&lanes);
         });
