@@ -156,12 +156,13 @@ fn blocked_solve_is_exact_to_rounding_on_the_users_problem() {
     }
 }
 
-/// The error does not grow with nt: the same bound holds from 1e3 to 1e6 levels.
+/// The error does not grow with nt: the same bound holds from 1e3 to 1e5 levels here, at 1e6
+/// in the test above and at 1e7 in the ignored one.
 #[test]
 fn blocked_error_does_not_grow_with_nt() {
     for theta in [1.0, 0.0] {
         let mut errors = Vec::new();
-        for nt in [1_001, 10_001, 100_001, 1_000_001] {
+        for nt in [1_001, 10_001, 100_001] {
             let p = users_problem(nt, theta);
             let exact = ExactScheme::new(&HeatParams::new(&p));
             let (field, check) = blocked(&p);
@@ -172,7 +173,7 @@ fn blocked_error_does_not_grow_with_nt() {
             );
             errors.push(err);
         }
-        println!("theta={theta}: blocked error at nt = 1e3..1e6: {errors:?}");
+        println!("theta={theta}: blocked error at nt = 1e3..1e5: {errors:?}");
     }
 }
 
