@@ -20,6 +20,7 @@ pub mod memory;
 pub mod newton;
 pub mod output;
 pub mod plot;
+pub mod pool;
 pub mod precision;
 pub mod problem;
 pub mod solve;

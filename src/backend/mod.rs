@@ -3,6 +3,9 @@
 
 pub mod cpu;
 pub mod gpu;
+pub mod gpu_affine;
+pub mod gpu_newton_scan;
+pub mod gpu_scan;
 pub mod gpu_tridiag;
 pub mod theta_march;
 

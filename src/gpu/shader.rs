@@ -120,6 +120,63 @@ pub const KERNELS: &[(&str, &str)] = &[
         ),
     ),
     (
+        "affine_block_starts",
+        concat!(
+            include_str!("../../shaders/affine_block_params.wgsl"),
+            include_str!("../../shaders/affine_block_starts.wgsl")
+        ),
+    ),
+    (
+        "affine_levels",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/affine_block_params.wgsl"),
+            include_str!("../../shaders/affine_levels.wgsl")
+        ),
+    ),
+    (
+        "affine_compose",
+        concat!(
+            include_str!("../../shaders/affine_scan_params.wgsl"),
+            include_str!("../../shaders/affine_compose.wgsl")
+        ),
+    ),
+    (
+        "affine_apply",
+        concat!(
+            include_str!("../../shaders/affine_scan_params.wgsl"),
+            include_str!("../../shaders/affine_apply.wgsl")
+        ),
+    ),
+    (
+        "newton_scan_first_level",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/affine_scan_params.wgsl"),
+            include_str!("../../shaders/newton_scan_common.wgsl"),
+            include_str!("../../shaders/newton_scan_first_level.wgsl")
+        ),
+    ),
+    (
+        "newton_scan_maps",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/affine_scan_params.wgsl"),
+            include_str!("../../shaders/newton_scan_common.wgsl"),
+            include_str!("../../shaders/newton_scan_maps.wgsl")
+        ),
+    ),
+    (
+        "newton_scan_levels",
+        concat!(
+            include_str!("../../shaders/heat_params.wgsl"),
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/affine_scan_params.wgsl"),
+            include_str!("../../shaders/newton_scan_common.wgsl"),
+            include_str!("../../shaders/newton_scan_levels.wgsl")
+        ),
+    ),
+    (
         "tridiag_partition_substitute",
         concat!(
             include_str!("../../shaders/partition_params.wgsl"),

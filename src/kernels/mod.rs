@@ -7,7 +7,12 @@
 //! (`thomas_march`) over chunks of levels; the CPU's fused `newton_march` computes the same
 //! direction in one pass, and tests check the two against each other.
 
+pub mod affine_blocks;
+pub mod affine_levels;
+pub mod affine_powers;
+pub mod affine_scan;
 mod dispatch;
+pub mod double_double;
 pub mod heat_jacobian;
 pub mod heat_residual;
 pub mod heat_residual_levels;
@@ -15,6 +20,7 @@ pub mod heat_residual_partials;
 pub mod max_abs;
 pub mod max_abs_reduce;
 pub mod newton_march;
+pub mod newton_scan;
 pub mod newton_trial;
 pub mod newton_trial_partials;
 pub mod params;
@@ -30,6 +36,8 @@ pub mod tridiag;
 pub mod tridiag_partition_reduce;
 pub mod tridiag_partition_substitute;
 
+pub use affine_blocks::{BlockedAffineSolve, FieldCheck};
+pub use affine_levels::{affine_block_starts, affine_levels, BlockParams};
 pub use heat_jacobian::{heat_jacobian, MarchCursor, JACOBIAN_ROW};
 pub use heat_residual::{heat_residual, heat_residual_norm, heat_residual_par};
 pub use heat_residual_levels::{heat_residual_levels, levels_to_p1_order, Segment};
