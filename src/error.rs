@@ -40,6 +40,14 @@ pub enum HeatError {
     #[error("{0}")]
     Newton(Box<NewtonFailure>),
 
+    /// A computed value is NaN or infinite: the result is refused, not returned.
+    #[error("{what} = {value} after step {step} is not finite; the run is stopped")]
+    NonFinite {
+        what: String,
+        step: usize,
+        value: f64,
+    },
+
     /// A time step of the march failed; `source` says how.
     #[error("time step {step}: {source}")]
     StepFailed { step: usize, source: Box<HeatError> },

@@ -13,12 +13,14 @@ pub mod error;
 pub mod exact;
 pub mod gpu;
 pub mod kernels;
+pub mod linalg;
 pub mod march;
 pub mod newton;
 pub mod output;
 pub mod plot;
 pub mod precision;
 pub mod problem;
+pub mod problems;
 pub mod solve;
 pub mod sweep;
 

@@ -1,0 +1,82 @@
+//! Worker threads of one CPU run: created once per `advance` call (`std::thread::scope`),
+//! synchronised by a `Barrier` after every pass over the grid, never per row. Nothing here
+//! allocates per step: the threads, the barrier and the per-thread scratch exist for the whole
+//! call, and the hot loops only read and write the two ping-pong fields.
+//!
+//! Invariant: during a pass, every thread reads the source field and writes only its own rows
+//! (or columns) of the destination; the source and destination are different buffers; the
+//! barrier ends the pass before any thread reads what another wrote.
+
+use std::ops::Range;
+use std::sync::Barrier;
+
+/// Two equally long fields used alternately as source and destination, shared by the team.
+#[derive(Clone, Copy)]
+pub(crate) struct PingPong {
+    ptrs: [*mut f64; 2],
+    len: usize,
+}
+
+// SAFETY: the team honours the module invariant (disjoint writes, barrier between passes).
+unsafe impl Send for PingPong {}
+unsafe impl Sync for PingPong {}
+
+impl PingPong {
+    pub fn new(fields: &mut [Vec<f64>; 2]) -> PingPong {
+        assert_eq!(fields[0].len(), fields[1].len());
+        let len = fields[0].len();
+        let [a, b] = fields;
+        PingPong {
+            ptrs: [a.as_mut_ptr(), b.as_mut_ptr()],
+            len,
+        }
+    }
+
+    /// Field `which` (0 or 1), read-only.
+    ///
+    /// # Safety
+    /// No thread writes field `which` while the returned slice lives.
+    pub unsafe fn source(&self, which: usize) -> &[f64] {
+        unsafe { std::slice::from_raw_parts(self.ptrs[which], self.len) }
+    }
+
+    /// Elements `range` of field `which`, writable.
+    ///
+    /// # Safety
+    /// No other thread reads or writes `range` of field `which` while the slice lives.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn part(&self, which: usize, range: Range<usize>) -> &mut [f64] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        unsafe { std::slice::from_raw_parts_mut(self.ptrs[which].add(range.start), range.len()) }
+    }
+}
+
+/// The `t`-th of `parts` near-equal slices of `0..n`.
+pub(crate) fn share(n: usize, parts: usize, t: usize) -> Range<usize> {
+    n * t / parts..n * (t + 1) / parts
+}
+
+/// Worker threads for a problem with `units` independent units of work (rows, systems).
+pub(crate) fn team_size(requested: usize, units: usize) -> usize {
+    requested.clamp(1, units.max(1))
+}
+
+/// Runs `work(t, &mut scratch[t], barrier)` on `scratch.len()` threads (the caller's thread is
+/// thread 0) and waits for all of them.
+pub(crate) fn run_team<S: Send>(scratch: &mut [S], work: impl Fn(usize, &mut S, &Barrier) + Sync) {
+    let barrier = Barrier::new(scratch.len());
+    let (work, barrier) = (&work, &barrier);
+    std::thread::scope(|scope| {
+        let mut parts = scratch.iter_mut().enumerate();
+        let first = parts.next().expect("at least one thread");
+        for (t, s) in parts {
+            scope.spawn(move || work(t, s, barrier));
+        }
+        work(first.0, first.1, barrier);
+    });
+}
+
+/// Available hardware threads (1 if unknown).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
