@@ -11,7 +11,7 @@ use heatgpu::problems::diffusion2d::{
 };
 
 /// Square and non-square, power-of-two and odd, down to the smallest grid.
-const SHAPES: [(usize, usize); 5] = [(16, 16), (17, 23), (32, 12), (9, 31), (3, 4)];
+const SHAPES: [(usize, usize); 6] = [(16, 16), (17, 23), (32, 12), (9, 31), (3, 4), (41, 70)];
 
 fn problem(
     ny: usize,

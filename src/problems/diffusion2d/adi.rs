@@ -21,13 +21,15 @@
 
 use super::march::Marcher2d;
 use super::params::{Diffusion2D, Scheme};
-use super::team::{run_team, share, team_size, PingPong};
+use super::team::{field_vec, run_team, share, team_size, PingPong};
 use crate::error::{HeatError, Result};
 use crate::linalg::cyclic_factored::CyclicFactored;
 use crate::precision::Precision;
 
 /// Systems solved together: four AVX2 vectors of recurrences in flight.
 pub const STRIP: usize = 16;
+#[cfg(target_arch = "x86_64")]
+const _: () = assert!(STRIP == super::adi_avx2::WIDTH);
 
 /// Bytes of one thread's scratch for a grid.
 pub fn scratch_bytes(ny: usize, nx: usize) -> usize {
@@ -36,12 +38,23 @@ pub fn scratch_bytes(ny: usize, nx: usize) -> usize {
 
 /// One half-step's geometry: input `nk x ns`, output `ns x nk`.
 #[derive(Clone, Copy, Debug)]
-struct Sweep {
-    nk: usize,
-    ns: usize,
-    half_r: f64,
-    periodic: bool,
-    edge: f64,
+pub(super) struct Sweep {
+    pub nk: usize,
+    pub ns: usize,
+    pub half_r: f64,
+    pub periodic: bool,
+    pub edge: f64,
+}
+
+/// Known edge neighbours of unknown `q` of `n` (Dirichlet, first and last unknowns), moved to
+/// the right side: `r/2 edge` for each.
+#[inline(always)]
+pub(super) fn edge_term(sw: &Sweep, n: usize, q: usize) -> f64 {
+    match (sw.periodic, n == 1, q == 0 || q + 1 == n) {
+        (false, true, _) => 2.0 * sw.half_r * sw.edge,
+        (false, false, true) => sw.half_r * sw.edge,
+        _ => 0.0,
+    }
 }
 
 /// An ADI march on the CPU.
@@ -72,9 +85,10 @@ impl CpuAdi {
         problem.check_field(initial, Precision::F64)?;
         let (along_x, along_y) = factorisations(problem)?;
         let threads = team_size(threads, problem.ny.min(problem.nx));
-        let mut start = initial.to_vec();
+        let mut start = field_vec(initial.len());
+        start.copy_from_slice(initial);
         problem.apply_boundary(&mut start);
-        let mut state = vec![0.0; start.len()];
+        let mut state = field_vec(start.len());
         transpose(&start, problem.ny, problem.nx, &mut state);
         let scratch_len = STRIP * problem.ny.max(problem.nx) + 2 * STRIP;
         Ok(CpuAdi {
@@ -205,6 +219,14 @@ unsafe fn sweep_systems(
             _ => 1,
         };
         let rows = &mut out[(s - systems.start) * nk..(s - systems.start + width) * nk];
+        #[cfg(target_arch = "x86_64")]
+        if width == STRIP && s >= 1 && s + STRIP < ns && std::arch::is_x86_feature_detected!("avx2")
+        {
+            // SAFETY: the CPU has AVX2; the strip is off the wrap-around edge.
+            unsafe { super::adi_avx2::strip16(sw, solver, src, s, scratch, rows) };
+            s += width;
+            continue;
+        }
         match width {
             STRIP => strip::<STRIP>(sw, solver, src, s, scratch, rows),
             4 => strip::<4>(sw, solver, src, s, scratch, rows),
@@ -246,6 +268,34 @@ fn strip<const W: usize>(
     strip_portable::<W>(sw, solver, src, s0, scratch, out)
 }
 
+/// Rows ahead whose strip segment the forward sweep prefetches: consecutive rows of a strip lie
+/// `ns` reals apart, on different pages, where the hardware prefetchers do not follow.
+pub(super) const PREFETCH_ROWS: usize = 12;
+
+/// Asks for `src[at - 1 .. at + width + 1]` to be brought into cache (nothing past the end).
+#[inline(always)]
+pub(super) fn prefetch_strip(src: &[f64], at: usize, width: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let end = (at + width + 1).min(src.len());
+        let mut k = at.saturating_sub(1);
+        while k < end {
+            // SAFETY: a prefetch of an address inside `src`; it never faults.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(src.as_ptr().add(k).cast()) };
+            k += 8;
+        }
+        if k < end + 7 && end > 0 {
+            // SAFETY: as above (the last element, whose line the stride may have skipped).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(src.as_ptr().add(end - 1).cast()) };
+        }
+    }
+}
+
+/// Rows of the back substitution collected before their transposed write-out (one cache line
+/// of each output row).
+const TILE: usize = 8;
+
 #[inline(always)]
 fn strip_portable<const W: usize>(
     sw: &Sweep,
@@ -260,21 +310,21 @@ fn strip_portable<const W: usize>(
     // Unknown q sits at row k = q + first of the field.
     let first = if sw.periodic { 0 } else { 1 };
     let (f, g, z) = (solver.factors(), solver.first_row(), solver.correction());
-    let (forward, rest) = scratch.split_at_mut(W * n);
-    let (dot, y_next) = rest[..2 * W].split_at_mut(W);
-    let (dot, y_next): (&mut [f64; W], &mut [f64; W]) =
-        (dot.try_into().expect("W"), y_next.try_into().expect("W"));
+    let forward = &mut scratch[..W * n];
     let interior = s0 >= 1 && s0 + W < ns;
-    *dot = [0.0; W];
+    let mut dot = [0.0; W];
     let mut prev = [0.0; W];
     for q in 0..n {
         let row = &src[(q + first) * ns..(q + first + 1) * ns];
+        prefetch_strip(src, (q + first + PREFETCH_ROWS) * ns + s0, W);
         let mut rhs = [0.0; W];
         if interior {
-            let seg = &row[s0 - 1..s0 + W + 1];
+            let seg: &[f64; W] = row[s0..s0 + W].try_into().expect("W");
+            let left: &[f64; W] = row[s0 - 1..s0 - 1 + W].try_into().expect("W");
+            let right: &[f64; W] = row[s0 + 1..s0 + 1 + W].try_into().expect("W");
             for w in 0..W {
-                let c = seg[w + 1];
-                rhs[w] = c + hr * (seg[w] - 2.0 * c + seg[w + 2]);
+                let c = seg[w];
+                rhs[w] = c + hr * (left[w] - 2.0 * c + right[w]);
             }
         } else {
             for (w, rhs) in rhs.iter_mut().enumerate() {
@@ -285,45 +335,55 @@ fn strip_portable<const W: usize>(
                 *rhs = c + hr * (left - 2.0 * c + right);
             }
         }
-        if !sw.periodic && (q == 0 || q == n - 1) {
-            // Known edge neighbours (one or both ends) move to the right side.
-            let ends = if n == 1 { 2.0 } else { 1.0 };
-            for v in &mut rhs {
-                *v += ends * hr * sw.edge;
+        // Known edge neighbours (Dirichlet, first and last unknowns) move to the right side.
+        let known = edge_term(sw, n, q);
+        let (l, inv_pivot, g_q) = (f[3 * q], f[3 * q + 1], g[q]);
+        let stored: &mut [f64; W] = (&mut forward[q * W..(q + 1) * W]).try_into().expect("W");
+        for w in 0..W {
+            let b = rhs[w] + known;
+            prev[w] = (b - l * prev[w]) * inv_pivot;
+            dot[w] += g_q * b;
+            stored[w] = prev[w];
+        }
+    }
+    // Cyclic correction factors (zero when plain); back substitution from the last unknown.
+    let (ratio, inv_den) = (solver.corner_ratio(), solver.inv_denominator());
+    let mut corr = [0.0; W];
+    for w in 0..W {
+        corr[w] = (dot[w] + ratio * prev[w]) * inv_den;
+    }
+    let mut y_next = prev;
+    let mut tile = [[0.0; W]; TILE];
+    let mut q_end = n;
+    while q_end > 0 {
+        let q_start = q_end.saturating_sub(TILE);
+        for q in (q_start..q_end).rev() {
+            let (c, z_q) = (f[3 * q + 2], z[q]);
+            let stored: &[f64; W] = forward[q * W..(q + 1) * W].try_into().expect("W");
+            let x = &mut tile[q - q_start];
+            for w in 0..W {
+                // The last unknown has c = 0 (no super-diagonal), so y = its forward value.
+                let y = if q + 1 == n {
+                    stored[w]
+                } else {
+                    stored[w] - c * y_next[w]
+                };
+                y_next[w] = y;
+                x[w] = y - corr[w] * z_q;
             }
         }
-        let (l, inv_pivot, g_q) = (f[3 * q], f[3 * q + 1], g[q]);
-        for w in 0..W {
-            prev[w] = (rhs[w] - l * prev[w]) * inv_pivot;
-            dot[w] += g_q * rhs[w];
+        for (w, out_row) in out.chunks_exact_mut(nk).enumerate() {
+            let dst = &mut out_row[first + q_start..first + q_end];
+            for (x, t) in dst.iter_mut().zip(&tile) {
+                *x = t[w];
+            }
         }
-        forward[q * W..(q + 1) * W].copy_from_slice(&prev);
+        q_end = q_start;
     }
-    let (ratio, inv_den) = (solver.corner_ratio(), solver.inv_denominator());
-    for w in 0..W {
-        dot[w] = (dot[w] + ratio * prev[w]) * inv_den;
-        y_next[w] = prev[w];
-    }
-    let last = &mut forward[(n - 1) * W..n * W];
-    for w in 0..W {
-        last[w] = y_next[w] - dot[w] * z[n - 1];
-    }
-    for q in (0..n - 1).rev() {
-        let (c, z_q) = (f[3 * q + 2], z[q]);
-        let row = &mut forward[q * W..(q + 1) * W];
-        for w in 0..W {
-            let y = row[w] - c * y_next[w];
-            y_next[w] = y;
-            row[w] = y - dot[w] * z_q;
-        }
-    }
-    for (w, out_row) in out.chunks_exact_mut(nk).enumerate() {
-        if !sw.periodic {
+    if !sw.periodic {
+        for out_row in out.chunks_exact_mut(nk) {
             out_row[0] = sw.edge;
             out_row[nk - 1] = sw.edge;
-        }
-        for (x, q) in out_row[first..first + n].iter_mut().zip(0..n) {
-            *x = forward[q * W + w];
         }
     }
 }

@@ -9,7 +9,7 @@ use super::blocked::{self, default_block_steps, ring_len, Grid};
 use super::march::Marcher2d;
 use super::params::{Diffusion2D, Scheme};
 use super::stencil::RowGeometry;
-use super::team::team_size;
+use super::team::{field_vec, team_size};
 use crate::error::{HeatError, Result};
 use crate::precision::Precision;
 
@@ -53,9 +53,11 @@ impl CpuExplicit {
                 format!("must be 1..={}", blocked::MAX_BLOCK_STEPS),
             ));
         }
-        let mut first = initial.to_vec();
+        let mut first = field_vec(initial.len());
+        first.copy_from_slice(initial);
         problem.apply_boundary(&mut first);
-        let second = first.clone();
+        let mut second = field_vec(first.len());
+        second.copy_from_slice(&first);
         Ok(CpuExplicit {
             grid: Grid {
                 ny: problem.ny,

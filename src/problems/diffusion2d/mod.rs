@@ -6,6 +6,8 @@
 //! blocking), [`adi`] (CPU ADI), [`exact`] (exact discrete solutions), [`march`] (the driver).
 
 pub mod adi;
+mod adi_avx2;
+pub mod bench;
 pub mod blocked;
 pub mod exact;
 pub mod explicit;

@@ -145,6 +145,32 @@ fn span_stream_avx(r: f64, up: &[f64], mid: &[f64], down: &[f64], out: &mut [f64
     );
 }
 
+/// `dst = src` with non-temporal stores where the CPU has AVX (the bandwidth reference).
+pub(crate) fn stream_copy(dst: &mut [f64], src: &[f64]) {
+    assert_eq!(dst.len(), src.len());
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        #[target_feature(enable = "avx")]
+        fn avx(dst: &mut [f64], src: &[f64]) {
+            use std::arch::x86_64::*;
+            let head = dst.as_ptr().align_offset(32).min(dst.len());
+            dst[..head].copy_from_slice(&src[..head]);
+            let body = head + (dst.len() - head) / 4 * 4;
+            for j in (head..body).step_by(4) {
+                // SAFETY: j + 4 <= len; dst + j is 32-byte aligned.
+                unsafe {
+                    let v = _mm256_loadu_pd(src.as_ptr().add(j));
+                    _mm256_stream_pd(dst.as_mut_ptr().add(j), v);
+                }
+            }
+            dst[body..].copy_from_slice(&src[body..]);
+        }
+        // SAFETY: the CPU has AVX.
+        return unsafe { avx(dst, src) };
+    }
+    dst.copy_from_slice(src)
+}
+
 /// Orders this thread's non-temporal stores before its later stores (a barrier's): call once
 /// after streaming rows that other threads will read.
 pub(crate) fn fence_streams() {
