@@ -18,6 +18,7 @@ use super::params::{Diffusion2D, Scheme};
 use super::stencil::fence_streams;
 use super::team::{run_team, share, PingPong};
 use crate::error::Result;
+use crate::gpu::GpuContext;
 
 /// One timed configuration.
 #[derive(Clone, Debug, Serialize)]
@@ -105,6 +106,36 @@ pub fn time_cpu(
         repeats: repeats.max(1),
         bytes_one_pass: bytes_per_point_step(problem.scheme)
             * (problem.points() * problem.steps) as u64,
+    })
+}
+
+/// Times `problem.steps` steps on the GPU of `ctx` (wall clock around the march, ending with a
+/// wait; construction and upload not timed).
+pub fn time_gpu(ctx: &GpuContext, problem: &Diffusion2D, repeats: usize) -> Result<Timing2d> {
+    let initial = problem.initial_field();
+    let mut seconds = Vec::with_capacity(repeats);
+    for _ in 0..repeats.max(1) {
+        let mut march = super::gpu::new_marcher(ctx, problem, &initial)?;
+        ctx.wait()?;
+        let start = Instant::now();
+        march.advance(problem.steps)?;
+        ctx.wait()?;
+        seconds.push(start.elapsed().as_secs_f64());
+    }
+    Ok(Timing2d {
+        case: case_name(problem.scheme).into(),
+        ny: problem.ny,
+        nx: problem.nx,
+        steps: problem.steps,
+        backend: ctx.summary().name.clone(),
+        threads: 0,
+        block_steps: 1,
+        median_s: median(seconds),
+        repeats: repeats.max(1),
+        bytes_one_pass: bytes_per_point_step(problem.scheme)
+            * (problem.points() * problem.steps) as u64
+            * ctx.precision().bytes() as u64
+            / 8,
     })
 }
 
