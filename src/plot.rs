@@ -191,7 +191,7 @@ const VIRIDIS: [Rgb; 9] = [
 ];
 
 /// The viridis colour of `fraction` in [0, 1] (clamped), linearly interpolated between samples.
-fn viridis(fraction: f64) -> Rgb {
+pub fn viridis(fraction: f64) -> Rgb {
     let position = fraction.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
     let below = (position.floor() as usize).min(VIRIDIS.len() - 2);
     let weight = position - below as f64;
@@ -329,6 +329,36 @@ pub fn heat_map_png(
     x_max: f64,
     title: &str,
 ) -> anyhow::Result<()> {
+    map_png(path, field, times, x_max, title, ["t", "x", "T"])
+}
+
+/// A colour map of a 2-D field `u[i, j]` (row i at y = i * y_max / (rows - 1), column j at
+/// x = j * x_max / (cols - 1)), rows down and columns across, with a colour bar; as
+/// [`heat_map_png`] otherwise.
+pub fn field_map_png(
+    path: &Path,
+    field: &Array2<f64>,
+    y_max: f64,
+    x_max: f64,
+    title: &str,
+) -> anyhow::Result<()> {
+    let rows = field.nrows();
+    let ys: Vec<f64> = (0..rows)
+        .map(|i| i as f64 * y_max / (rows.max(2) - 1) as f64)
+        .collect();
+    map_png(path, field, &ys, x_max, title, ["y", "x", "u"])
+}
+
+/// The heat map with axis names `[rows, columns, values]`.
+fn map_png(
+    path: &Path,
+    field: &Array2<f64>,
+    times: &[f64],
+    x_max: f64,
+    title: &str,
+    names: [&str; 3],
+) -> anyhow::Result<()> {
+    let [row_name, column_name, value_name] = names;
     let (n_rows, n_cols) = field.dim();
     ensure!(
         n_rows > 0 && n_cols > 0,
@@ -390,7 +420,13 @@ pub fn heat_map_png(
             canvas.text(left, plot_bottom + 10, &label, 2, INK);
         }
     }
-    canvas.text_centred(PLOT_LEFT + PLOT_WIDTH / 2, plot_bottom + 36, "x", 2, INK);
+    canvas.text_centred(
+        PLOT_LEFT + PLOT_WIDTH / 2,
+        plot_bottom + 36,
+        column_name,
+        2,
+        INK,
+    );
 
     // t axis: ticks at the first and last levels and, when times ascend, at the levels nearest
     // round times between them, each labelled with its level's time; the axis name far left.
@@ -415,7 +451,7 @@ pub fn heat_map_png(
             canvas.text(x, y - half_height, &label, scale, INK);
         }
     }
-    canvas.text(10, PLOT_TOP + PLOT_HEIGHT / 2 - GLYPH, "t", 2, INK);
+    canvas.text(10, PLOT_TOP + PLOT_HEIGHT / 2 - GLYPH, row_name, 2, INK);
 
     // Colour bar: low values at the bottom; ticks at both ends of the range and at round
     // values between, temperature labels to the right, "T" above.
@@ -453,7 +489,7 @@ pub fn heat_map_png(
     canvas.text_centred(
         COLOUR_BAR_LEFT + COLOUR_BAR_WIDTH / 2,
         PLOT_TOP - 24,
-        "T",
+        value_name,
         2,
         INK,
     );

@@ -10,6 +10,7 @@ pub mod adi;
 mod adi_avx2;
 pub mod bench;
 pub mod blocked;
+pub mod cli;
 pub mod exact;
 pub mod explicit;
 pub mod gpu;
