@@ -61,7 +61,8 @@ impl CyclicFactored {
             });
         }
         let off_diagonal_sum = sub.abs() + sup.abs();
-        if !(diag.abs() > off_diagonal_sum) || !off_diagonal_sum.is_finite() {
+        let dominant = diag.abs() > off_diagonal_sum && off_diagonal_sum.is_finite();
+        if !dominant {
             return Err(TridiagError::NotDiagonallyDominant {
                 system: 0,
                 row: 0,
@@ -227,12 +228,14 @@ mod tests {
                 .unwrap();
             a.swap(col, pivot);
             b.swap(col, pivot);
-            for row in col + 1..n {
-                let m = a[row][col] / a[col][col];
-                for k in col..n {
-                    a[row][k] -= m * a[col][k];
+            let (done, rest) = a.split_at_mut(col + 1);
+            let pivot_row = &done[col];
+            for (offset, row) in rest.iter_mut().enumerate() {
+                let m = row[col] / pivot_row[col];
+                for (x, &p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= m * p;
                 }
-                b[row] -= m * b[col];
+                b[col + 1 + offset] -= m * b[col];
             }
         }
         let mut x = vec![0.0; n];
@@ -245,17 +248,14 @@ mod tests {
 
     fn dense(n: usize, sub: f64, diag: f64, sup: f64, periodic: bool) -> Vec<Vec<f64>> {
         let mut a = vec![vec![0.0; n]; n];
-        for k in 0..n {
-            a[k][k] += diag;
-            if k > 0 {
-                a[k][k - 1] += sub;
-            } else if periodic {
-                a[0][n - 1] += sub;
+        for (k, row) in a.iter_mut().enumerate() {
+            row[k] += diag;
+            // Row k couples to k - 1 and k + 1, wrapped when periodic (dropped otherwise).
+            if k > 0 || periodic {
+                row[(k + n - 1) % n] += sub;
             }
-            if k + 1 < n {
-                a[k][k + 1] += sup;
-            } else if periodic {
-                a[n - 1][0] += sup;
+            if k + 1 < n || periodic {
+                row[(k + 1) % n] += sup;
             }
         }
         a

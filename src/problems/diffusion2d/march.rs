@@ -40,8 +40,8 @@ pub trait Marcher2d {
         while self.steps_done() < end {
             let done = self.steps_done();
             let mut next = (done + piece).min(end);
-            if every > 0 {
-                next = next.min((done / every + 1) * every);
+            if let Some(k) = done.checked_div(every) {
+                next = next.min((k + 1) * every);
             }
             self.advance(next - done)?;
             if every > 0 && next.is_multiple_of(every) {

@@ -109,11 +109,7 @@ impl Diffusion2D {
     /// Steps at which snapshots are taken: 0, k, 2k, ... <= steps.
     pub fn snapshot_steps(&self) -> impl Iterator<Item = usize> {
         let every = self.snapshot_every;
-        let count = if every == 0 {
-            0
-        } else {
-            self.steps / every + 1
-        };
+        let count = self.steps.checked_div(every).map_or(0, |k| k + 1);
         (0..count).map(move |k| k * every)
     }
 
@@ -188,7 +184,8 @@ impl Diffusion2D {
                 ),
             ));
         }
-        if self.scheme == Scheme::Adi && !(1.0 + 0.5 * r > 0.5 * r) {
+        let diagonal_dominant = 1.0 + 0.5 * r > 0.5 * r;
+        if self.scheme == Scheme::Adi && !diagonal_dominant {
             return Err(HeatError::invalid(
                 "r = D dt / h^2",
                 r,
@@ -257,7 +254,7 @@ impl Diffusion2D {
             Precision::F64 => f64::MAX,
             Precision::F32 => f32::MAX as f64,
         } / 64.0;
-        let bad = field.iter().position(|v| !(v.abs() <= max));
+        let bad = field.iter().position(|v| v.is_nan() || v.abs() > max);
         if let Some(k) = bad {
             return Err(HeatError::InvalidInput {
                 name: format!("initial u[{}, {}]", k / self.nx, k % self.nx),

@@ -122,6 +122,11 @@ fn span_stream_avx(r: f64, up: &[f64], mid: &[f64], down: &[f64], out: &mut [f64
     let (rv, four) = (_mm256_set1_pd(r), _mm256_set1_pd(4.0));
     let mut j = head;
     while j < body {
+        if (j - head).is_multiple_of(8) && j + PREFETCH_AHEAD < m {
+            // SAFETY: a prefetch of an address inside `down`; it never faults. The row below
+            // is the one arriving from memory (the others were read for the previous row).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(down.as_ptr().add(j + PREFETCH_AHEAD).cast()) };
+        }
         // SAFETY: j + 4 <= m, so every load reads inside up, down (len >= m) and mid
         // (len >= m + 2); out + j is 32-byte aligned (j - head is a multiple of 4).
         unsafe {
@@ -170,6 +175,9 @@ pub(crate) fn stream_copy(dst: &mut [f64], src: &[f64]) {
     }
     dst.copy_from_slice(src)
 }
+
+/// Reals ahead of the current point at which the streamed row below is prefetched.
+const PREFETCH_AHEAD: usize = 512;
 
 /// Orders this thread's non-temporal stores before its later stores (a barrier's): call once
 /// after streaming rows that other threads will read.
