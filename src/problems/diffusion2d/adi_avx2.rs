@@ -1,49 +1,89 @@
-//! The ADI strip of `adi::strip_portable` for 16 systems in AVX2 registers (four vectors of
-//! four systems): the same operations in the same order, written out so that the right side,
-//! both recurrences and the transposed write-out each take a handful of vector instructions per
-//! four unknowns. The write-out transposes 4 x 4 blocks in registers (four unknowns of four
-//! systems) and stores four consecutive unknowns of each system at once.
+//! One panel of 16 ADI systems in AVX2 registers (four vectors of four systems): the arithmetic
+//! of `adi::system` in the same order, vectorised across the panel. The right side's left and
+//! right neighbours are the panel's own columns shifted by one lane, with the halo column of the
+//! adjacent panel shifted in; the back substitution collects 16 consecutive unknowns of the 16
+//! systems, transposes them in 4 x 4 register blocks and writes the output's contiguous 2 KiB
+//! tile with non-temporal stores.
 
 #![cfg(target_arch = "x86_64")]
 
 use std::arch::x86_64::*;
 
-use super::adi::{edge_term, prefetch_strip, Sweep, PREFETCH_ROWS};
+use super::adi::{edge_term, Out, Sweep, PANEL};
 use crate::linalg::cyclic_factored::CyclicFactored;
 
-/// Systems per strip.
-pub(super) const WIDTH: usize = 16;
+/// Rows ahead of the forward sweep whose lines are prefetched.
+const PREFETCH_ROWS: usize = 64;
 
-/// Solves the 16 systems `s0 .. s0 + 16`, none of them on the field's wrap-around edge
-/// (`1 <= s0`, `s0 + 16 < ns`), into `out` (16 rows of `nk`).
+/// `[a3, b0, b1, b2]`: `b` shifted up one lane, `a`'s last lane shifted in.
+#[inline(always)]
+fn shift_in_left(a: __m256d, b: __m256d) -> __m256d {
+    // SAFETY (both functions): register shuffles; the caller has AVX.
+    unsafe { _mm256_shuffle_pd::<0b0101>(_mm256_permute2f128_pd::<0x21>(a, b), b) }
+}
+
+/// `[a1, a2, a3, b0]`: `a` shifted down one lane, `b`'s first lane shifted in.
+#[inline(always)]
+fn shift_in_right(a: __m256d, b: __m256d) -> __m256d {
+    unsafe { _mm256_shuffle_pd::<0b0101>(a, _mm256_permute2f128_pd::<0x21>(a, b)) }
+}
+
+/// Solves the 16 systems of panel `panel` (`1 <= 16 panel`, `16 panel + 16 < ns`: whole, and
+/// off the wrap-around edge) into their output rows.
 ///
 /// # Safety
-/// The CPU has AVX2.
+/// The CPU has AVX2; no other thread writes these output rows; `out` spans the output field.
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn strip16(
+pub(super) unsafe fn panel16(
     sw: &Sweep,
     solver: &CyclicFactored,
     src: &[f64],
-    s0: usize,
+    panel: usize,
     scratch: &mut [f64],
-    out: &mut [f64],
+    out: Out,
 ) {
     let (nk, ns) = (sw.nk, sw.ns);
-    let n = solver.n();
-    let first = if sw.periodic { 0 } else { 1 };
+    let (n, first) = sw.unknowns();
+    let s0 = panel * PANEL;
     let (f, g, z) = (solver.factors(), solver.first_row(), solver.correction());
-    assert!(s0 >= 1 && s0 + WIDTH < ns && src.len() >= nk * ns);
-    assert!(scratch.len() >= WIDTH * n && out.len() == WIDTH * nk && n + first <= nk);
-    assert!(f.len() == 3 * n && g.len() == n && z.len() == n);
+    assert!(s0 >= 1 && s0 + PANEL < ns && src.len() >= (panel + 2) * nk * PANEL);
+    assert!(scratch.len() >= PANEL * n && f.len() == 3 * n && g.len() == n && z.len() == n);
+    assert!(out.len >= nk.div_ceil(PANEL) * ns * PANEL);
     let forward = scratch.as_mut_ptr();
+    // SAFETY (pointer arithmetic below): the panel and its two neighbours lie inside src.
+    let (centre, left_halo, right_halo) = unsafe {
+        let at = src.as_ptr();
+        (
+            at.add(panel * nk * PANEL),
+            at.add((panel - 1) * nk * PANEL + PANEL - 1),
+            at.add((panel + 1) * nk * PANEL),
+        )
+    };
     let (half_r, two) = (_mm256_set1_pd(sw.half_r), _mm256_set1_pd(2.0));
     let mut prev = [_mm256_setzero_pd(); 4];
     let mut dot = [_mm256_setzero_pd(); 4];
     for q in 0..n {
-        // SAFETY (this block and the loads below): row q + first < nk lies inside src, and
-        // s0 - 1 .. s0 + 17 inside the row; forward rows q < n lie inside scratch.
-        let row = unsafe { src.as_ptr().add((q + first) * ns + s0) };
-        prefetch_strip(src, (q + first + PREFETCH_ROWS) * ns + s0, WIDTH);
+        let k = q + first;
+        // SAFETY: row k < nk of the panel and of its neighbours; forward row q < n.
+        let (c, before, after) = unsafe {
+            let row = centre.add(k * PANEL);
+            let c = [0, 4, 8, 12].map(|v| _mm256_loadu_pd(row.add(v)));
+            let left = _mm256_set1_pd(*left_halo.add(k * PANEL));
+            let right = _mm256_set1_pd(*right_halo.add(k * PANEL));
+            (c, [left, c[0], c[1], c[2]], [c[1], c[2], c[3], right])
+        };
+        if k + PREFETCH_ROWS < nk {
+            // SAFETY: prefetches of addresses inside src (row k + PREFETCH_ROWS < nk); they never
+            // fault. Three streams (the panel and one column of each neighbour) are more than
+            // the hardware prefetchers keep far enough ahead.
+            unsafe {
+                let ahead = (k + PREFETCH_ROWS) * PANEL;
+                _mm_prefetch::<_MM_HINT_T1>(centre.add(ahead).cast());
+                _mm_prefetch::<_MM_HINT_T1>(centre.add(ahead + 8).cast());
+                _mm_prefetch::<_MM_HINT_T1>(left_halo.add(ahead).cast());
+                _mm_prefetch::<_MM_HINT_T1>(right_halo.add(ahead).cast());
+            }
+        }
         let known = _mm256_set1_pd(edge_term(sw, n, q));
         let (l, inv_pivot, g_q) = (
             _mm256_set1_pd(f[3 * q]),
@@ -51,19 +91,16 @@ pub(super) unsafe fn strip16(
             _mm256_set1_pd(g[q]),
         );
         for v in 0..4 {
-            let (c, left, right) = unsafe {
-                (
-                    _mm256_loadu_pd(row.add(4 * v)),
-                    _mm256_loadu_pd(row.add(4 * v).sub(1)),
-                    _mm256_loadu_pd(row.add(4 * v + 1)),
-                )
-            };
+            let (left, right) = (
+                shift_in_left(before[v], c[v]),
+                shift_in_right(c[v], after[v]),
+            );
             // rhs = c + hr ((left - 2c) + right), plus the known edge terms.
-            let lap = _mm256_add_pd(_mm256_sub_pd(left, _mm256_mul_pd(two, c)), right);
-            let b = _mm256_add_pd(_mm256_add_pd(c, _mm256_mul_pd(half_r, lap)), known);
+            let lap = _mm256_add_pd(_mm256_sub_pd(left, _mm256_mul_pd(two, c[v])), right);
+            let b = _mm256_add_pd(_mm256_add_pd(c[v], _mm256_mul_pd(half_r, lap)), known);
             prev[v] = _mm256_mul_pd(_mm256_sub_pd(b, _mm256_mul_pd(l, prev[v])), inv_pivot);
             dot[v] = _mm256_add_pd(dot[v], _mm256_mul_pd(g_q, b));
-            unsafe { _mm256_storeu_pd(forward.add(q * WIDTH + 4 * v), prev[v]) };
+            unsafe { _mm256_storeu_pd(forward.add(q * PANEL + 4 * v), prev[v]) };
         }
     }
     let (ratio, inv_den) = (
@@ -77,19 +114,23 @@ pub(super) unsafe fn strip16(
             inv_den,
         );
     }
-    // Back substitution in groups of four unknowns; the top group takes the remainder.
+    let edge = _mm256_set1_pd(sw.edge);
+    let stream = (out.ptr as usize).is_multiple_of(32);
     let mut y_next = prev;
-    let mut q_end = n;
-    while q_end > 0 {
-        let size = (q_end - 1) % 4 + 1;
-        let q_start = q_end - size;
-        let mut x = [[_mm256_setzero_pd(); 4]; 4];
-        for j in (0..size).rev() {
-            let q = q_start + j;
+    let mut tile = [[_mm256_setzero_pd(); 4]; PANEL];
+    for kb in (0..nk.div_ceil(PANEL)).rev() {
+        for kk in (0..PANEL).rev() {
+            let k = kb * PANEL + kk;
+            if k < first || k >= first + n {
+                // Dirichlet edge rows hold the edge value; past nk is padding, never read.
+                tile[kk] = [if k < nk { edge } else { _mm256_setzero_pd() }; 4];
+                continue;
+            }
+            let q = k - first;
             let (c, z_q) = (_mm256_set1_pd(f[3 * q + 2]), _mm256_set1_pd(z[q]));
             for v in 0..4 {
-                // SAFETY: row q < n of the forward values.
-                let stored = unsafe { _mm256_loadu_pd(forward.add(q * WIDTH + 4 * v)) };
+                // SAFETY: forward row q < n.
+                let stored = unsafe { _mm256_loadu_pd(forward.add(q * PANEL + 4 * v)) };
                 // The last unknown has no super-diagonal: y is its forward value.
                 let y = if q + 1 == n {
                     stored
@@ -97,44 +138,41 @@ pub(super) unsafe fn strip16(
                     _mm256_sub_pd(stored, _mm256_mul_pd(c, y_next[v]))
                 };
                 y_next[v] = y;
-                x[j][v] = _mm256_sub_pd(y, _mm256_mul_pd(corr[v], z_q));
+                tile[kk][v] = _mm256_sub_pd(y, _mm256_mul_pd(corr[v], z_q));
             }
         }
-        let at = first + q_start;
+        // Output rows s0 .. s0 + 16, columns kb*16 .. +16: one contiguous tile.
+        // SAFETY: inside the output field (asserted above); these rows are this thread's.
+        let tile_at = unsafe { out.ptr.add((kb * ns + s0) * PANEL) };
         for v in 0..4 {
-            if size == 4 {
-                let t0 = _mm256_unpacklo_pd(x[0][v], x[1][v]);
-                let t1 = _mm256_unpackhi_pd(x[0][v], x[1][v]);
-                let t2 = _mm256_unpacklo_pd(x[2][v], x[3][v]);
-                let t3 = _mm256_unpackhi_pd(x[2][v], x[3][v]);
-                let columns = [
+            let mut columns = [[_mm256_setzero_pd(); 4]; 4];
+            for (block, columns) in columns.iter_mut().enumerate() {
+                let rows = &tile[4 * block..4 * block + 4];
+                let t0 = _mm256_unpacklo_pd(rows[0][v], rows[1][v]);
+                let t1 = _mm256_unpackhi_pd(rows[0][v], rows[1][v]);
+                let t2 = _mm256_unpacklo_pd(rows[2][v], rows[3][v]);
+                let t3 = _mm256_unpackhi_pd(rows[2][v], rows[3][v]);
+                *columns = [
                     _mm256_permute2f128_pd::<0x20>(t0, t2),
                     _mm256_permute2f128_pd::<0x20>(t1, t3),
                     _mm256_permute2f128_pd::<0x31>(t0, t2),
                     _mm256_permute2f128_pd::<0x31>(t1, t3),
                 ];
-                for (lane, column) in columns.into_iter().enumerate() {
-                    let w = 4 * v + lane;
-                    // SAFETY: row w < 16 of out, unknowns at .. at + 4 <= first + n <= nk.
-                    unsafe { _mm256_storeu_pd(out.as_mut_ptr().add(w * nk + at), column) };
-                }
-            } else {
-                for (j, xj) in x.iter().enumerate().take(size) {
-                    let mut lanes = [0.0; 4];
-                    // SAFETY: four f64 into a four-element array.
-                    unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), xj[v]) };
-                    for (lane, value) in lanes.into_iter().enumerate() {
-                        out[(4 * v + lane) * nk + at + j] = value;
+            }
+            for lane in 0..4 {
+                for (block, columns) in columns.iter().enumerate() {
+                    // SAFETY: row 4v + lane < 16 of the tile, columns 4 block .. + 4 < 16;
+                    // 32-byte aligned when `stream` (tiles are 128-byte multiples apart).
+                    unsafe {
+                        let at = tile_at.add((4 * v + lane) * PANEL + 4 * block);
+                        if stream {
+                            _mm256_stream_pd(at, columns[lane]);
+                        } else {
+                            _mm256_storeu_pd(at, columns[lane]);
+                        }
                     }
                 }
             }
-        }
-        q_end = q_start;
-    }
-    if !sw.periodic {
-        for out_row in out.chunks_exact_mut(nk) {
-            out_row[0] = sw.edge;
-            out_row[nk - 1] = sw.edge;
         }
     }
 }

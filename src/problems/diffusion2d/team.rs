@@ -23,13 +23,29 @@ unsafe impl Sync for PingPong {}
 
 impl PingPong {
     pub fn new(fields: &mut [Vec<f64>; 2]) -> PingPong {
-        assert_eq!(fields[0].len(), fields[1].len());
-        let len = fields[0].len();
         let [a, b] = fields;
+        PingPong::from_slices(a, b)
+    }
+
+    pub fn from_slices(a: &mut [f64], b: &mut [f64]) -> PingPong {
+        assert_eq!(a.len(), b.len());
         PingPong {
             ptrs: [a.as_mut_ptr(), b.as_mut_ptr()],
-            len,
+            len: a.len(),
         }
+    }
+
+    /// Reals in each field.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The start of field `which`, for writes scattered over the field.
+    ///
+    /// # Safety
+    /// Writes through it must follow the module invariant (each thread its own elements).
+    pub unsafe fn base(&self, which: usize) -> *mut f64 {
+        self.ptrs[which]
     }
 
     /// Field `which` (0 or 1), read-only.
@@ -105,4 +121,29 @@ pub(crate) fn field_vec(len: usize) -> Vec<f64> {
         }
     }
     v
+}
+
+/// A field of `len` reals starting on a 64-byte boundary (a cache line: whole lines can be written
+/// with non-temporal stores), in huge-page-advised memory (see [`field_vec`]).
+pub(crate) struct AlignedField {
+    data: Vec<f64>,
+    start: usize,
+    len: usize,
+}
+
+impl AlignedField {
+    pub fn new(len: usize) -> AlignedField {
+        let data = field_vec(len + 8);
+        let start = data.as_ptr().align_offset(64);
+        assert!(start < 8, "f64 vectors are 8-byte aligned");
+        AlignedField { data, start, len }
+    }
+
+    pub fn as_slice(&self) -> &[f64] {
+        &self.data[self.start..self.start + self.len]
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [f64] {
+        &mut self.data[self.start..self.start + self.len]
+    }
 }
