@@ -139,6 +139,34 @@ pub fn time_gpu(ctx: &GpuContext, problem: &Diffusion2D, repeats: usize) -> Resu
     })
 }
 
+/// The `heatgpu bench` rows at `n x n` with the book's parameters (periodic, dt = 0.1, `steps`
+/// steps): `diffusion2d-explicit` (temporally blocked) and `diffusion2d-adi` on the CPU, and on
+/// `gpu` when given.
+pub fn book_rows(
+    n: usize,
+    steps: usize,
+    threads: usize,
+    gpu: Option<&GpuContext>,
+    repeats: usize,
+) -> Result<Vec<Timing2d>> {
+    let explicit = Diffusion2D {
+        steps,
+        ..Diffusion2D::book(n)
+    };
+    let adi = Diffusion2D {
+        scheme: Scheme::Adi,
+        ..explicit.clone()
+    };
+    let mut rows = Vec::with_capacity(4);
+    for problem in [&explicit, &adi] {
+        rows.push(time_cpu(problem, threads, None, repeats)?);
+        if let Some(ctx) = gpu {
+            rows.push(time_gpu(ctx, problem, repeats)?);
+        }
+    }
+    Ok(rows)
+}
+
 /// Median seconds of one copy of `points` f64 values between two arrays on `threads` threads,
 /// by `copy_from_slice` (`streaming = false`) or with non-temporal stores: the bandwidth
 /// reference of a step (16 B per point).

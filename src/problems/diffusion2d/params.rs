@@ -275,12 +275,19 @@ impl Diffusion2D {
         match target {
             Target::Cpu { threads } => {
                 let threads = threads.max(1) as u64;
-                let per_thread = match self.scheme {
-                    Scheme::Explicit => super::blocked::ring_bytes(self.nx) as u64,
-                    Scheme::Adi => super::adi::scratch_bytes(self.ny, self.nx) as u64,
+                let (field, per_thread) = match self.scheme {
+                    Scheme::Explicit => (n, super::blocked::ring_bytes(self.nx)),
+                    Scheme::Adi => {
+                        let panels = super::adi::panel_len(self.nx, self.ny)
+                            .max(super::adi::panel_len(self.ny, self.nx));
+                        (
+                            panels as u64 + 8,
+                            super::adi::scratch_bytes(self.ny, self.nx),
+                        )
+                    }
                 };
                 // Two fields, the field handed to snapshots, per-thread scratch.
-                3 * 8 * n + threads * per_thread
+                8 * (2 * field + n) + threads * per_thread as u64
             }
             Target::Gpu(precision) => {
                 let real = precision.bytes() as u64;
