@@ -225,6 +225,36 @@ fn marching_creates_nothing_and_reads_back_only_snapshots() {
 }
 
 #[test]
+fn snapshots_without_device_slots_are_read_one_by_one() {
+    let Some(ctx) = context(Precision::F64) else {
+        return;
+    };
+    // The problem asks for no snapshots (no device slots); a caller asks for them anyway.
+    let p = problem(10, 12, Scheme::Adi, Boundary::Dirichlet, 1.0, 12);
+    let u0 = rich_initial(&p, 8);
+    let mut gpu = GpuMarch::new(&ctx, &p, &u0).unwrap();
+    let mut field = vec![0.0; p.points()];
+    let mut steps = Vec::new();
+    gpu.advance_with_snapshots(
+        12,
+        5,
+        &mut field,
+        &mut |step, u| {
+            assert!(
+                relative_error(u, &exact_discrete(&p, &u0, step)) < 1e-12,
+                "step {step}"
+            );
+            steps.push(step);
+            Ok(())
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(steps, vec![5, 10]);
+    assert_eq!(gpu.steps_done(), 12);
+}
+
+#[test]
 fn gpu_refuses_what_the_device_cannot_hold() {
     let Some(ctx) = context(Precision::F32) else {
         return;

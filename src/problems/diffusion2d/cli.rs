@@ -67,7 +67,7 @@ pub struct Diffusion2dArgs {
     #[arg(long, value_name = "FILE.png")]
     pub png: Option<PathBuf>,
     /// Write an animation of the snapshots (needs --snapshot-every).
-    #[arg(long, value_name = "FILE.gif", requires = "snapshot_every")]
+    #[arg(long, value_name = "FILE.gif")]
     pub gif: Option<PathBuf>,
     /// Print a machine-readable summary instead of text.
     #[arg(long)]
@@ -128,6 +128,9 @@ pub fn run(args: &Diffusion2dArgs) -> anyhow::Result<()> {
         None => None,
     };
     let problem = args.problem(input.as_ref().map(|f| f.dim()))?;
+    if args.gif.is_some() && problem.snapshot_every == 0 {
+        bail!("--gif animates the snapshots: give --snapshot-every K");
+    }
     let threads = args.threads.unwrap_or_else(default_threads);
     let shape = WorkShape {
         mode: Mode::March,

@@ -343,12 +343,26 @@ impl Marcher2d for GpuMarch<'_> {
         on_snapshot: OnSnapshot<'_>,
         on_progress: OnProgress<'_>,
     ) -> Result<()> {
-        if every == 0 || self.slots.is_none() {
+        let end = self.done + steps;
+        if every == 0 {
             self.advance(steps)?;
             on_progress(self.done);
             return Ok(());
         }
-        let end = self.done + steps;
+        if self.slots.is_none() {
+            // No device slots (the problem has no snapshots): one download per snapshot.
+            while self.done < end {
+                let next = ((self.done / every + 1) * every).min(end);
+                self.advance(next - self.done)?;
+                if next.is_multiple_of(every) {
+                    self.read_field(buffer)?;
+                    self.problem.check_result(next, buffer)?;
+                    on_snapshot(next, buffer)?;
+                }
+                on_progress(self.done);
+            }
+            return Ok(());
+        }
         let mut slot_steps = [0usize; super::params::GPU_MAX_SNAPSHOTS_PER_SUBMIT];
         while self.done < end {
             let mut encoder = self.ctx.create_encoder("diffusion2d march");
