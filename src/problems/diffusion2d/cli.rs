@@ -78,7 +78,7 @@ pub struct Diffusion2dArgs {
     /// GPU precision (default f64 where the adapter has it); the CPU computes in f64.
     #[arg(long, value_enum)]
     pub precision: Option<Precision>,
-    /// CPU worker threads (default: all).
+    /// CPU worker threads (default: all, at most one per 65536 grid points).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -131,7 +131,10 @@ pub fn run(args: &Diffusion2dArgs) -> anyhow::Result<()> {
     if args.gif.is_some() && problem.snapshot_every == 0 {
         bail!("--gif animates the snapshots: give --snapshot-every K");
     }
-    let threads = args.threads.unwrap_or_else(default_threads);
+    // By default one worker per 64 Ki points: below that, waking threads costs more than it saves.
+    let threads = args
+        .threads
+        .unwrap_or_else(|| default_threads().min((problem.points() >> 16).max(1)));
     let shape = WorkShape {
         mode: Mode::March,
         nt: problem.steps,
