@@ -261,15 +261,19 @@ unsafe fn sweep_panels(
         len: shared.len(),
     };
     for panel in panels {
-        let s0 = panel * PANEL;
+        let (s0, ns) = (panel * PANEL, sw.ns);
         #[cfg(target_arch = "x86_64")]
-        if s0 >= 1 && s0 + PANEL < sw.ns && std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2; the panel is whole and off the wrap-around edge; its
-            // output rows are this thread's.
-            unsafe { super::adi_avx2::panel16(sw, solver, src, panel, scratch, out) };
-            continue;
+        {
+            // Whole panels; when Dirichlet, none holding an edge system (s = 0 or ns - 1).
+            let vector = s0 + PANEL <= ns && (sw.periodic || (s0 >= 1 && s0 + PANEL < ns));
+            if vector && std::arch::is_x86_feature_detected!("avx2") {
+                let halo = ((s0 + ns - 1) % ns, (s0 + PANEL) % ns);
+                // SAFETY: the CPU has AVX2; the panel is whole; its output rows are this thread's.
+                unsafe { super::adi_avx2::panel16(sw, solver, src, panel, halo, scratch, out) };
+                continue;
+            }
         }
-        for s in s0..(s0 + PANEL).min(sw.ns) {
+        for s in s0..(s0 + PANEL).min(ns) {
             // SAFETY: system s is one of this thread's.
             unsafe { system(sw, solver, src, s, scratch, out) };
         }

@@ -9,7 +9,7 @@
 
 use std::arch::x86_64::*;
 
-use super::adi::{edge_term, Out, Sweep, PANEL};
+use super::adi::{edge_term, panel_index, Out, Sweep, PANEL};
 use crate::linalg::cyclic_factored::CyclicFactored;
 
 /// Rows ahead of the forward sweep whose lines are prefetched.
@@ -28,8 +28,9 @@ fn shift_in_right(a: __m256d, b: __m256d) -> __m256d {
     unsafe { _mm256_shuffle_pd::<0b0101>(a, _mm256_permute2f128_pd::<0x21>(a, b)) }
 }
 
-/// Solves the 16 systems of panel `panel` (`1 <= 16 panel`, `16 panel + 16 < ns`: whole, and
-/// off the wrap-around edge) into their output rows.
+/// Solves the 16 systems of the whole panel `panel` into their output rows; the right sides'
+/// outer neighbours are columns `left` and `right` of the field (the adjacent panels' edge
+/// columns, or the wrapped ones when periodic). Not for panels holding Dirichlet edge systems.
 ///
 /// # Safety
 /// The CPU has AVX2; no other thread writes these output rows; `out` spans the output field.
@@ -39,6 +40,7 @@ pub(super) unsafe fn panel16(
     solver: &CyclicFactored,
     src: &[f64],
     panel: usize,
+    (left, right): (usize, usize),
     scratch: &mut [f64],
     out: Out,
 ) {
@@ -46,17 +48,21 @@ pub(super) unsafe fn panel16(
     let (n, first) = sw.unknowns();
     let s0 = panel * PANEL;
     let (f, g, z) = (solver.factors(), solver.first_row(), solver.correction());
-    assert!(s0 >= 1 && s0 + PANEL < ns && src.len() >= (panel + 2) * nk * PANEL);
+    assert!(
+        s0 + PANEL <= ns && left < ns && right < ns && src.len() >= ns.div_ceil(PANEL) * nk * PANEL
+    );
+    assert!(sw.periodic || (s0 >= 1 && s0 + PANEL < ns));
     assert!(scratch.len() >= PANEL * n && f.len() == 3 * n && g.len() == n && z.len() == n);
     assert!(out.len >= nk.div_ceil(PANEL) * ns * PANEL);
     let forward = scratch.as_mut_ptr();
-    // SAFETY (pointer arithmetic below): the panel and its two neighbours lie inside src.
+    // SAFETY (pointer arithmetic below): row 0 of the panel and of the halo columns lie inside
+    // src (the rows below them too, PANEL reals apart).
     let (centre, left_halo, right_halo) = unsafe {
         let at = src.as_ptr();
         (
-            at.add(panel * nk * PANEL),
-            at.add((panel - 1) * nk * PANEL + PANEL - 1),
-            at.add((panel + 1) * nk * PANEL),
+            at.add(panel_index(nk, 0, s0)),
+            at.add(panel_index(nk, 0, left)),
+            at.add(panel_index(nk, 0, right)),
         )
     };
     let (half_r, two) = (_mm256_set1_pd(sw.half_r), _mm256_set1_pd(2.0));
