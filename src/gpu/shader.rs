@@ -177,6 +177,18 @@ pub const KERNELS: &[(&str, &str)] = &[
         ),
     ),
     (
+        "diffusion2d_explicit",
+        include_str!("../../shaders/diffusion2d/diffusion2d_explicit.wgsl"),
+    ),
+    (
+        "diffusion2d_adi_sweep",
+        include_str!("../../shaders/diffusion2d/diffusion2d_adi_sweep.wgsl"),
+    ),
+    (
+        "diffusion2d_transpose",
+        include_str!("../../shaders/diffusion2d/diffusion2d_transpose.wgsl"),
+    ),
+    (
         "tridiag_partition_substitute",
         concat!(
             include_str!("../../shaders/partition_params.wgsl"),
