@@ -15,6 +15,7 @@ pub mod exact;
 pub mod gpu;
 pub mod input;
 pub mod kernels;
+pub mod linalg;
 pub mod march;
 pub mod memory;
 pub mod newton;
@@ -22,7 +23,9 @@ pub mod output;
 pub mod plot;
 pub mod precision;
 pub mod problem;
+pub mod problems;
 pub mod solve;
+pub mod solver;
 pub mod sweep;
 pub mod verify;
 

@@ -1,0 +1,3 @@
+//! Linear algebra shared by the problems: cyclic (periodic) tridiagonal solvers.
+
+pub mod cyclic;
