@@ -126,6 +126,77 @@ pub const KERNELS: &[(&str, &str)] = &[
             include_str!("../../shaders/tridiag_partition_substitute.wgsl")
         ),
     ),
+    (
+        "cyclic_batched",
+        concat!(
+            include_str!("../../shaders/batch_params.wgsl"),
+            include_str!("../../shaders/linalg/cyclic_batched.wgsl")
+        ),
+    ),
+    (
+        "cyclic_border_column",
+        concat!(
+            include_str!("../../shaders/linalg/cyclic_border_params.wgsl"),
+            include_str!("../../shaders/linalg/cyclic_border_column.wgsl")
+        ),
+    ),
+    (
+        "cyclic_border_combine",
+        concat!(
+            include_str!("../../shaders/linalg/cyclic_border_params.wgsl"),
+            include_str!("../../shaders/linalg/cyclic_border_combine.wgsl")
+        ),
+    ),
+    (
+        "burgers_explicit",
+        concat!(
+            include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_explicit.wgsl")
+        ),
+    ),
+    (
+        "burgers_update",
+        concat!(
+            include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_update.wgsl")
+        ),
+    ),
+    (
+        "burgers_residual_partials",
+        concat!(
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_partials.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_residual_partials.wgsl")
+        ),
+    ),
+    (
+        "burgers_jacobian",
+        concat!(
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_partials.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_jacobian.wgsl")
+        ),
+    ),
+    (
+        "burgers_trial_partials",
+        concat!(
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_partials.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_trial_partials.wgsl")
+        ),
+    ),
+    (
+        "burgers_direction_partials",
+        concat!(
+            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_partials.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_direction_partials.wgsl")
+        ),
+    ),
 ];
 
 /// The source of `kernel` with `real` bound to `precision`'s scalar type.

@@ -12,7 +12,8 @@
 //! in any GEPP; the other two, eliminated, are again of the pending shape one column on. `U`'s
 //! rows have a diagonal, two super-diagonals and the two border columns. The last four columns
 //! form a dense 4 x 4 block, solved with partial pivoting, then back substitution gives
-//! `x[k] = (y[k] - s1 x[k+1] - s2 x[k+2] - b2 x[n-2] - b1 x[n-1]) / p[k]`.
+//! `x[k] = y[k] - s2 x[k+2] - b2 x[n-2] - b1 x[n-1] - s1 x[k+1]` (U's rows stored divided by
+//! their pivots).
 //!
 //! Stability: this is GEPP on the whole matrix, backward stable with the usual small growth
 //! for banded matrices, whatever the signs and sizes of the entries: no diagonal dominance is
@@ -20,10 +21,12 @@
 //! `64 eps ||A||_inf` means the matrix is singular to working precision and is reported,
 //! never divided by; so is any non-finite result, with its row.
 //!
-//! Memory: five scratch arrays of `n` (reciprocal pivot, two super-diagonals, two border
-//! columns); `y` lives in `x`. Bytes per unknown (f64): the forward sweep reads the four band
-//! values and writes six, the backward sweep reads six and writes one: 136 B (a solver that
-//! only reads bands and writes the solution moves 40 B). A solve allocates nothing.
+//! Memory: four scratch arrays of `n` (two super-diagonals, two border columns); `y` lives in
+//! `x`. Bytes per unknown (f64): the forward sweep reads the four band values and writes five,
+//! the backward sweep reads five and writes one: 120 B (a solver that only reads bands and
+//! writes the solution moves 40 B). The sweeps are latency-bound (each row waits for the
+//! previous pivot): the chains are kept to a division and a subtraction forward, a multiply
+//! and a subtraction backward. A solve allocates nothing.
 
 use thiserror::Error;
 
@@ -75,11 +78,15 @@ struct ActiveRow {
 }
 
 impl ActiveRow {
-    /// `self - l pivot`, shifted one column on (its column-k entry is eliminated).
+    /// `self - l pivot` with `l = self.c0 / pivot.c0` (`inv = 1 / pivot.c0`), shifted one
+    /// column on (its column-k entry is eliminated). The next pivot candidate `c0` is formed as
+    /// `c1 - (c0 pivot.c1) / pivot.c0`, so that the chain from pivot to pivot is one division
+    /// and one subtraction (the elimination is latency-bound).
     #[inline(always)]
-    fn eliminated(&self, l: f64, pivot: &ActiveRow) -> ActiveRow {
+    fn eliminated(&self, inv: f64, pivot: &ActiveRow) -> ActiveRow {
+        let l = self.c0 * inv;
         ActiveRow {
-            c0: self.c1 - l * pivot.c1,
+            c0: self.c1 - self.c0 * pivot.c1 / pivot.c0,
             c1: self.c2 - l * pivot.c2,
             c2: 0.0,
             b2: self.b2 - l * pivot.b2,
@@ -93,7 +100,6 @@ impl ActiveRow {
 #[derive(Clone, Debug)]
 pub struct CyclicTridiag {
     n: usize,
-    inv_pivot: Vec<f64>,
     super1: Vec<f64>,
     super2: Vec<f64>,
     border2: Vec<f64>,
@@ -108,7 +114,6 @@ impl CyclicTridiag {
         }
         Ok(CyclicTridiag {
             n,
-            inv_pivot: vec![0.0; n],
             super1: vec![0.0; n],
             super2: vec![0.0; n],
             border2: vec![0.0; n],
@@ -139,7 +144,11 @@ impl CyclicTridiag {
         ] {
             check_len(what, len, n)?;
         }
-        self.solve_rows(|k| [lower[k], diag[k], upper[k], rhs[k]], x)
+        self.solve_rows(
+            #[inline(always)]
+            |k| [lower[k], diag[k], upper[k], rhs[k]],
+            x,
+        )
     }
 
     /// Solves the system whose row `k` is `row(k)`, into `x` (length n), returning `max |x|`.
@@ -147,110 +156,182 @@ impl CyclicTridiag {
     /// rows on the fly instead of storing bands.
     pub fn solve_rows(
         &mut self,
-        mut row: impl FnMut(usize) -> CyclicRow,
+        row: impl FnMut(usize) -> CyclicRow,
         x: &mut [f64],
     ) -> Result<f64, CyclicError> {
-        let n = self.n;
-        check_len("x", x.len(), n)?;
-        let row_norm = |[l, d, u, _]: CyclicRow| l.abs() + d.abs() + u.abs();
-        let [l0, d0, u0, r0] = row(0);
-        let [ll, dl, ul, rl] = row(n - 1);
-        let mut norm = row_norm([l0, d0, u0, r0]).max(row_norm([ll, dl, ul, rl]));
-        // Pending rows: row 0 (corner in column n-1) and row n-1 (corner in column 0).
-        let mut a = ActiveRow {
-            c0: d0,
-            c1: u0,
-            c2: 0.0,
-            b2: 0.0,
-            b1: l0,
-            r: r0,
+        check_len("x", x.len(), self.n)?;
+        let mut upper = ContiguousRows {
+            super1: &mut self.super1,
+            super2: &mut self.super2,
+            border2: &mut self.border2,
+            border1: &mut self.border1,
+            x,
         };
-        let mut b = ActiveRow {
-            c0: ul,
-            c1: 0.0,
-            c2: 0.0,
-            b2: ll,
-            b1: dl,
-            r: rl,
-        };
-        // k indexes U's rows, the solution and the rows asked for alike.
-        #[allow(clippy::needless_range_loop)]
-        for k in 0..n - 4 {
-            let band = row(k + 1);
-            norm = norm.max(row_norm(band));
-            let [lower, diag, upper, r] = band;
-            let incoming = ActiveRow {
-                c0: lower,
-                c1: diag,
-                c2: upper,
-                b2: 0.0,
-                b1: 0.0,
-                r,
-            };
-            // The largest of the three candidates pivots; the other two are eliminated.
-            let (pivot, y, z) = if a.c0.abs() >= b.c0.abs() {
-                if a.c0.abs() >= lower.abs() {
-                    (a, b, incoming)
-                } else {
-                    (incoming, a, b)
-                }
-            } else if b.c0.abs() >= lower.abs() {
-                (b, a, incoming)
-            } else {
-                (incoming, a, b)
-            };
-            // NaN fails the comparison and is reported as singular.
-            if !usable_pivot(pivot.c0, norm) {
-                return Err(singular_or_non_finite(k, pivot.c0, norm));
-            }
-            let inv = 1.0 / pivot.c0;
-            self.inv_pivot[k] = inv;
-            self.super1[k] = pivot.c1;
-            self.super2[k] = pivot.c2;
-            self.border2[k] = pivot.b2;
-            self.border1[k] = pivot.b1;
-            x[k] = pivot.r;
-            a = y.eliminated(y.c0 * inv, &pivot);
-            b = z.eliminated(z.c0 * inv, &pivot);
-        }
-        // The last four columns n-4 .. n-1: rows A, B, n-3, n-2 as a dense block.
-        let [l3, d3, u3, r3] = row(n - 3);
-        let [l2, d2, u2, r2] = row(n - 2);
-        norm = norm
-            .max(row_norm([l3, d3, u3, 0.0]))
-            .max(row_norm([l2, d2, u2, 0.0]));
-        let mut block = [
-            [a.c0, a.c1, a.b2, a.b1, a.r],
-            [b.c0, b.c1, b.b2, b.b1, b.r],
-            [l3, d3, u3, 0.0, r3],
-            [0.0, l2, d2, u2, r2],
-        ];
-        let tail = dense_solve_4(&mut block, norm, n - 4)?;
-        x[n - 4..].copy_from_slice(&tail);
-
-        // Back substitution through U.
-        let (x_nm2, x_nm1) = (tail[2], tail[3]);
-        let (mut x1, mut x2) = (tail[0], tail[1]); // x[k+1], x[k+2]
-        let mut max = tail.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        let mut finite = tail.iter().all(|v| v.is_finite());
-        for k in (0..n - 4).rev() {
-            let xk = (x[k]
-                - self.super1[k] * x1
-                - self.super2[k] * x2
-                - self.border2[k] * x_nm2
-                - self.border1[k] * x_nm1)
-                * self.inv_pivot[k];
-            x[k] = xk;
-            max = max.max(xk.abs());
-            finite &= xk.is_finite();
-            (x2, x1) = (x1, xk);
-        }
-        if !finite {
-            let row = x.iter().position(|v| !v.is_finite()).unwrap_or(0);
-            return Err(CyclicError::NonFinite { row, value: x[row] });
-        }
-        Ok(max)
+        gepp_cyclic(self.n, row, &mut upper)
     }
+}
+
+/// Where the elimination keeps `U`'s rows (divided by their pivots: super-diagonals 1 and 2,
+/// border columns `n-2` and `n-1`) and the solution (`y` first, overwritten by `x`).
+pub(crate) trait UpperRows {
+    fn store(&mut self, k: usize, row: [f64; 4], y: f64);
+    fn load(&self, k: usize) -> ([f64; 4], f64);
+    fn set_x(&mut self, k: usize, x: f64);
+    fn x(&self, k: usize) -> f64;
+}
+
+/// `U` in four arrays and the solution in its own, all of length n.
+struct ContiguousRows<'a> {
+    super1: &'a mut [f64],
+    super2: &'a mut [f64],
+    border2: &'a mut [f64],
+    border1: &'a mut [f64],
+    x: &'a mut [f64],
+}
+
+impl UpperRows for ContiguousRows<'_> {
+    #[inline(always)]
+    fn store(&mut self, k: usize, row: [f64; 4], y: f64) {
+        [
+            self.super1[k],
+            self.super2[k],
+            self.border2[k],
+            self.border1[k],
+        ] = row;
+        self.x[k] = y;
+    }
+    #[inline(always)]
+    fn load(&self, k: usize) -> ([f64; 4], f64) {
+        (
+            [
+                self.super1[k],
+                self.super2[k],
+                self.border2[k],
+                self.border1[k],
+            ],
+            self.x[k],
+        )
+    }
+    #[inline(always)]
+    fn set_x(&mut self, k: usize, x: f64) {
+        self.x[k] = x;
+    }
+    #[inline(always)]
+    fn x(&self, k: usize) -> f64 {
+        self.x[k]
+    }
+}
+
+/// The elimination of the module header on `n >= 4` rows given by `row`, storing into `upper`;
+/// returns `max |x|`. The WGSL kernel `cyclic_batched` runs the same operations in the same
+/// order.
+#[inline(always)]
+pub(crate) fn gepp_cyclic(
+    n: usize,
+    mut row: impl FnMut(usize) -> CyclicRow,
+    upper: &mut impl UpperRows,
+) -> Result<f64, CyclicError> {
+    let row_norm = |[l, d, u, _]: CyclicRow| l.abs() + d.abs() + u.abs();
+    let [l0, d0, u0, r0] = row(0);
+    let [ll, dl, ul, rl] = row(n - 1);
+    let mut norm = row_norm([l0, d0, u0, r0]).max(row_norm([ll, dl, ul, rl]));
+    // Pending rows: row 0 (corner in column n-1) and row n-1 (corner in column 0).
+    let mut a = ActiveRow {
+        c0: d0,
+        c1: u0,
+        c2: 0.0,
+        b2: 0.0,
+        b1: l0,
+        r: r0,
+    };
+    let mut b = ActiveRow {
+        c0: ul,
+        c1: 0.0,
+        c2: 0.0,
+        b2: ll,
+        b1: dl,
+        r: rl,
+    };
+    for k in 0..n - 4 {
+        let band = row(k + 1);
+        norm = norm.max(row_norm(band));
+        let [lower, diag, upper_entry, r] = band;
+        let incoming = ActiveRow {
+            c0: lower,
+            c1: diag,
+            c2: upper_entry,
+            b2: 0.0,
+            b1: 0.0,
+            r,
+        };
+        // The largest of the three candidates pivots; the other two are eliminated. Row A
+        // keeps the role of the main pending row (it pivots whenever the matrix is dominant),
+        // B that of the spike.
+        let (pivot, next_a, next_b) = if a.c0.abs() >= b.c0.abs() && a.c0.abs() >= lower.abs() {
+            (a, incoming, b)
+        } else if b.c0.abs() >= lower.abs() {
+            (b, a, incoming)
+        } else {
+            (incoming, a, b)
+        };
+        // NaN fails the comparison and is reported.
+        if !usable_pivot(pivot.c0, norm) {
+            return Err(singular_or_non_finite(k, pivot.c0, norm));
+        }
+        let inv = 1.0 / pivot.c0;
+        // U's row k divided by its pivot.
+        upper.store(
+            k,
+            [
+                pivot.c1 * inv,
+                pivot.c2 * inv,
+                pivot.b2 * inv,
+                pivot.b1 * inv,
+            ],
+            pivot.r * inv,
+        );
+        a = next_a.eliminated(inv, &pivot);
+        b = next_b.eliminated(inv, &pivot);
+    }
+    // The last four columns n-4 .. n-1: rows A, B, n-3, n-2 as a dense block.
+    let [l3, d3, u3, r3] = row(n - 3);
+    let [l2, d2, u2, r2] = row(n - 2);
+    norm = norm
+        .max(row_norm([l3, d3, u3, 0.0]))
+        .max(row_norm([l2, d2, u2, 0.0]));
+    let mut block = [
+        [a.c0, a.c1, a.b2, a.b1, a.r],
+        [b.c0, b.c1, b.b2, b.b1, b.r],
+        [l3, d3, u3, 0.0, r3],
+        [0.0, l2, d2, u2, r2],
+    ];
+    let tail = dense_solve_4(&mut block, norm, n - 4)?;
+    for (k, &t) in tail.iter().enumerate() {
+        upper.set_x(n - 4 + k, t);
+    }
+
+    // Back substitution through U.
+    let (x_nm2, x_nm1) = (tail[2], tail[3]);
+    let (mut x1, mut x2) = (tail[0], tail[1]); // x[k+1], x[k+2]
+    let mut max = tail.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let mut finite = tail.iter().all(|v| v.is_finite());
+    for k in (0..n - 4).rev() {
+        let ([s1, s2, b2, b1], y) = upper.load(k);
+        // x[k+1] last: the chain from row to row is one multiply and one subtraction.
+        let xk = (y - s2 * x2 - b2 * x_nm2 - b1 * x_nm1) - s1 * x1;
+        upper.set_x(k, xk);
+        max = max.max(xk.abs());
+        finite &= xk.is_finite();
+        (x2, x1) = (x1, xk);
+    }
+    if !finite {
+        let row = (0..n).find(|&k| !upper.x(k).is_finite()).unwrap_or(0);
+        return Err(CyclicError::NonFinite {
+            row,
+            value: upper.x(row),
+        });
+    }
+    Ok(max)
 }
 
 /// Solves a dense 4 x 4 system (augmented rows) with partial pivoting; `first_column` names
@@ -261,9 +342,13 @@ fn dense_solve_4(
     first_column: usize,
 ) -> Result<[f64; 4], CyclicError> {
     for col in 0..4 {
-        let p = (col..4)
-            .max_by(|&i, &j| m[i][col].abs().total_cmp(&m[j][col].abs()))
-            .expect("rows left");
+        // The first row of largest magnitude (the shader picks the same one).
+        let mut p = col;
+        for r in col + 1..4 {
+            if m[r][col].abs() > m[p][col].abs() {
+                p = r;
+            }
+        }
         m.swap(col, p);
         let pivot = m[col][col];
         if !usable_pivot(pivot, norm) {

@@ -140,6 +140,7 @@ impl NewtonSystem for CpuBurgersSpaceTime {
             let v_old = &self.iterate[(i - 1) * n..i * n];
             let v_new = &self.iterate[i * n..(i + 1) * n];
             let level_step = self.solver.solve_rows(
+                #[inline(always)]
                 |k| {
                     let (u, w) = (periodic_stencil(v_old, k), periodic_stencil(v_new, k));
                     let q = explicit_row(explicit, u);

@@ -75,6 +75,7 @@ pub fn stage_direction(
 ) -> Result<DirectionNorms> {
     let mut iterate = 0;
     let step = solver.solve_rows(
+        #[inline(always)]
         |k| {
             let s = periodic_stencil(w, k);
             iterate = abs_bits(s[1]).max(iterate);
@@ -201,6 +202,7 @@ impl CpuBurgersStep {
     pub fn solve_unscaled_jacobian(&mut self, rhs: &[f64], x: &mut [f64]) -> Result<f64> {
         let (c, w) = (&self.stage, &self.iterate);
         Ok(self.solver.solve_rows(
+            #[inline(always)]
             |k| {
                 let [lower, diag, upper] = stage_jacobian(c, periodic_stencil(w, k));
                 [lower, diag, upper, c.scale * rhs[k]]
