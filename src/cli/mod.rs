@@ -8,7 +8,7 @@
 mod args;
 mod bench;
 mod info;
-mod report;
+pub(crate) mod report;
 mod residual;
 mod solve;
 

@@ -3,6 +3,7 @@
 //! (f64, cyclic tridiagonal solves with pivoting) and on the GPU.
 
 pub mod bench;
+pub mod cli;
 pub mod cpu_adaptive;
 pub mod cpu_space_time;
 pub mod cpu_step;

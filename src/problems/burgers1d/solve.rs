@@ -210,3 +210,36 @@ fn march_adaptive(
         elapsed: start.elapsed(),
     })
 }
+
+/// Solves `members` (fixed steps) on the GPU of `ctx`; the f32 error bound comes with the
+/// report when the device computes in f32.
+pub fn solve_gpu(
+    ctx: crate::gpu::GpuContext,
+    members: &[Burgers1D],
+    snapshot_every: usize,
+    sink: LevelSink<'_>,
+) -> Result<(BurgersReport, Option<super::gpu::F32Bound>)> {
+    use super::gpu::{GpuBurgersMarch, GpuMarchOptions};
+    let first = check_members(members)?;
+    crate::march::check_snapshot_every(snapshot_every)?;
+    ensure_fits(
+        "GPU Burgers march (host copies of the initial and kept levels)",
+        first.memory_bytes(members.len()) / 3,
+        "use fewer members or a coarser grid",
+    )?;
+    let start = Instant::now();
+    let mut session = GpuBurgersMarch::new(ctx, members, &GpuMarchOptions::default())?;
+    let march = session.march(snapshot_every, sink)?;
+    let report = BurgersReport {
+        label: session.label(),
+        members: members.len(),
+        steps: march.steps,
+        newton_iterations: march.newton_iterations * members.len(),
+        max_iterations_per_step: march.iterations_per_step,
+        step_control: None,
+        verification: march.verification,
+        times: march.times,
+        elapsed: start.elapsed(),
+    };
+    Ok((report, session.f32_bound()))
+}
