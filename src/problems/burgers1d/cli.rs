@@ -123,7 +123,7 @@ fn times_path(out: &Path) -> PathBuf {
 /// Where the run goes, with the reason for an automatic choice.
 enum Target {
     Cpu,
-    Gpu(GpuContext),
+    Gpu(Box<GpuContext>),
 }
 
 fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
@@ -144,10 +144,10 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
             "adaptive steps (--tol) run on the CPU; use --steps for the GPU",
         )
         .into()),
-        Backend::Gpu => Ok(Target::Gpu(GpuContext::new(
+        Backend::Gpu => Ok(Target::Gpu(Box::new(GpuContext::new(
             &AdapterRequest::from_env(),
             args.precision,
-        )?)),
+        )?))),
         Backend::Auto => {
             let unknowns = members.len() * members[0].n;
             let why = if adaptive {
@@ -161,7 +161,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
                             "auto: GPU {}: a step has {unknowns} unknowns",
                             ctx.summary().name
                         ));
-                        return Ok(Target::Gpu(ctx));
+                        return Ok(Target::Gpu(Box::new(ctx)));
                     }
                     Ok(ctx) => format!(
                         "the only adapter ({}) is software, slower than the CPU",
@@ -245,7 +245,7 @@ pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
     let (report, f32_bound) = match target {
         Target::Cpu => (solve_cpu(&members, args.snapshot_every, &mut sink)?, None),
-        Target::Gpu(ctx) => solve_gpu(ctx, &members, args.snapshot_every, &mut sink)?,
+        Target::Gpu(ctx) => solve_gpu(*ctx, &members, args.snapshot_every, &mut sink)?,
     };
     let elapsed = start.elapsed();
     if let Some(f) = file.take() {
