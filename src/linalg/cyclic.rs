@@ -3,7 +3,11 @@
 //! Row `k` of `n >= 4` rows: `lower[k] x[k-1] + diag[k] x[k] + upper[k] x[k+1] = rhs[k]`,
 //! indices modulo `n` (so `lower[0]` and `upper[n-1]` are the corner entries).
 //!
-//! Method: Gaussian elimination with partial pivoting (GEPP) in the natural order, exploiting
+//! Strictly diagonally dominant systems (every row `|diag| > |lower| + |upper|`, checked as the
+//! rows come) take a pivot-free path: bordering on Thomas, the last unknown as the border (see
+//! `solve_dominant`). At the first row that is not dominant the solve starts again with:
+//!
+//! Gaussian elimination with partial pivoting (GEPP) in the natural order, exploiting
 //! the structure. Eliminating column `k`, only three active rows can be nonzero there: two
 //! pending rows `A`, `B` with entries in columns `k`, `k+1` and in the border columns `n-2`,
 //! `n-1` (initially row 0, whose corner couples to `x[n-1]`, and row `n-1`, whose corner
@@ -152,14 +156,18 @@ impl CyclicTridiag {
     }
 
     /// Solves the system whose row `k` is `row(k)`, into `x` (length n), returning `max |x|`.
-    /// Each row is asked for once, in the order `0, n-1, 1, 2, ..., n-2`: a caller may assemble
-    /// rows on the fly instead of storing bands.
+    /// Rows are asked for in the order `0, n-1, 1, 2, ..., n-2` (a caller may assemble them on
+    /// the fly instead of storing bands), a second time when the system turns out not to be
+    /// strictly diagonally dominant.
     pub fn solve_rows(
         &mut self,
-        row: impl FnMut(usize) -> CyclicRow,
+        mut row: impl FnMut(usize) -> CyclicRow,
         x: &mut [f64],
     ) -> Result<f64, CyclicError> {
         check_len("x", x.len(), self.n)?;
+        if let Some(solved) = self.solve_dominant(&mut row, x) {
+            return solved;
+        }
         let mut upper = ContiguousRows {
             super1: &mut self.super1,
             super2: &mut self.super2,
@@ -168,6 +176,80 @@ impl CyclicTridiag {
             x,
         };
         gepp_cyclic(self.n, row, &mut upper)
+    }
+}
+
+impl CyclicTridiag {
+    /// The pivot-free path for strictly diagonally dominant systems: bordering on Thomas.
+    /// `T y = rhs[..m]` and `T z = v` (`m = n - 1`, `v` the couplings to `x[n-1]`) in one
+    /// sweep, then `x[n-1] = (rhs[n-1] - upper[n-1] y[0] - lower[n-1] y[m-1]) / s` with
+    /// `s = diag[n-1] - upper[n-1] z[0] - lower[n-1] z[m-1]`, and `x[k] = y[k] - z[k] x[n-1]`.
+    /// Strict dominance of every row makes every pivot exceed its row's off-diagonal entries,
+    /// every multiplier at most 1 and `s` nonzero, so no pivoting is needed. `None` (nothing
+    /// returned, nothing to undo) at the first row that is not dominant.
+    fn solve_dominant(
+        &mut self,
+        row: &mut impl FnMut(usize) -> CyclicRow,
+        x: &mut [f64],
+    ) -> Option<Result<f64, CyclicError>> {
+        let n = self.n;
+        let m = n - 1;
+        let dominant = |[l, d, u, _]: CyclicRow| d.abs() > l.abs() + u.abs();
+        let [l0, d0, u0, r0] = row(0);
+        let last_row = row(n - 1);
+        if !dominant([l0, d0, u0, r0]) || !dominant(last_row) {
+            return None;
+        }
+        // Forward: U's super-diagonal (divided by the pivot) in super1, z' in super2, y' in x.
+        let (c_prime, z) = (&mut self.super1, &mut self.super2);
+        let inv = 1.0 / d0;
+        let (mut pivot, mut u_prev) = (d0, u0);
+        let (mut y_prev, mut z_prev) = (r0 * inv, l0 * inv);
+        (c_prime[0], x[0], z[0]) = (u0 * inv, y_prev, z_prev);
+        for k in 1..m {
+            let band = row(k);
+            if !dominant(band) {
+                return None;
+            }
+            let [l, d, u_full, r] = band;
+            // Row m-1's upper entry couples to the border x[n-1]: it belongs to v, not T.
+            let (u, v) = if k + 1 == m {
+                (0.0, u_full)
+            } else {
+                (u_full, 0.0)
+            };
+            // The chain from pivot to pivot: one division and one subtraction.
+            pivot = d - (l * u_prev) / pivot;
+            let inv = 1.0 / pivot;
+            y_prev = (r - l * y_prev) * inv;
+            z_prev = (v - l * z_prev) * inv;
+            (c_prime[k], x[k], z[k]) = (u * inv, y_prev, z_prev);
+            u_prev = u;
+        }
+        // Backward: y and z.
+        let (mut y_next, mut z_next) = (x[m - 1], z[m - 1]);
+        for k in (0..m - 1).rev() {
+            y_next = x[k] - c_prime[k] * y_next;
+            z_next = z[k] - c_prime[k] * z_next;
+            (x[k], z[k]) = (y_next, z_next);
+        }
+        // The border row.
+        let [l_last, d_last, u_last, r_last] = last_row;
+        let s = d_last - u_last * z[0] - l_last * z[m - 1];
+        let x_last = (r_last - u_last * x[0] - l_last * x[m - 1]) / s;
+        x[m] = x_last;
+        let mut max = x_last.abs();
+        let mut finite = x_last.is_finite();
+        for (xk, zk) in x[..m].iter_mut().zip(&z[..m]) {
+            *xk -= zk * x_last;
+            max = max.max(xk.abs());
+            finite &= xk.is_finite();
+        }
+        if !finite {
+            let row = x.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            return Some(Err(CyclicError::NonFinite { row, value: x[row] }));
+        }
+        Some(Ok(max))
     }
 }
 
@@ -478,6 +560,41 @@ mod tests {
                     max_diff(&x, &expected)
                 );
                 assert_eq!(max, x.iter().fold(0.0_f64, |m, v| m.max(v.abs())));
+            }
+        }
+    }
+
+    #[test]
+    fn dominant_path_and_its_fallback_match_dense_pivoting() {
+        for n in [4, 5, 9, 100] {
+            let lower = values(n, 7);
+            let upper = values(n, 8);
+            let rhs = values(n, 9);
+            // Dominant in every row: the pivot-free path.
+            let mut diag: Vec<f64> = (0..n)
+                .map(|k| 2.1 + lower[k].abs() + upper[k].abs())
+                .collect();
+            for flip in [false, true] {
+                if flip {
+                    // One row not dominant (the last one, met late): the solve starts again
+                    // with pivoting.
+                    diag[n - 2] = 0.1;
+                }
+                let expected = dense_solve(&lower, &diag, &upper, &rhs);
+                let mut x = vec![0.0; n];
+                let mut asked = 0;
+                CyclicTridiag::new(n)
+                    .unwrap()
+                    .solve_rows(
+                        |k| {
+                            asked += 1;
+                            [lower[k], diag[k], upper[k], rhs[k]]
+                        },
+                        &mut x,
+                    )
+                    .unwrap();
+                assert!(max_diff(&x, &expected) <= 1e-13, "n={n} flip={flip}");
+                assert_eq!(asked, if flip { 2 * n } else { n }, "n={n} flip={flip}");
             }
         }
     }

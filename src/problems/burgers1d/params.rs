@@ -60,9 +60,9 @@ impl Default for Burgers1D {
 pub const MAX_VELOCITY: f64 = 1e100;
 /// Smallest relative gap `(a - b) / a`: below it `a^2 - b^2` is rounding.
 pub const MIN_RELATIVE_GAP: f64 = 1e-10;
-/// Arrays of `n` reals a fixed-step march holds per member (iterate, old level, explicit part,
-/// direction, trial; the cyclic solver's four scratch arrays).
-pub const STEP_ARRAYS: usize = 9;
+/// Arrays of `n` reals a fixed-step march holds per member (iterate, old and previous level,
+/// explicit part, direction, trial; the cyclic solver's four scratch arrays).
+pub const STEP_ARRAYS: usize = 10;
 /// Extra arrays of the adaptive march (intermediate stage, `f(u_n)`, the error estimate).
 pub const ADAPTIVE_ARRAYS: usize = 3;
 
