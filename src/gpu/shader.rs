@@ -155,6 +155,20 @@ pub const KERNELS: &[(&str, &str)] = &[
         ),
     ),
     (
+        "burgers_choose_guess",
+        concat!(
+            include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_choose_guess.wgsl")
+        ),
+    ),
+    (
+        "burgers_shift",
+        concat!(
+            include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
+            include_str!("../../shaders/burgers1d/burgers_shift.wgsl")
+        ),
+    ),
+    (
         "burgers_update",
         concat!(
             include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),

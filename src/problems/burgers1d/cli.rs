@@ -24,6 +24,7 @@ use crate::precision::Precision;
 use crate::solve::Backend;
 
 use super::exact::cole_hopf_level;
+use super::gpu::device_plan;
 use super::params::{Burgers1D, Stepping};
 use super::solve::{kept_times, solve_cpu, solve_gpu, BurgersReport};
 use super::sweep::BurgersSweep;
@@ -155,13 +156,19 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
             } else if unknowns < GPU_MIN_UNKNOWNS {
                 format!("a step has {unknowns} unknowns: dispatch overhead would dominate on a GPU")
             } else {
+                let steps = args.steps.unwrap_or(DEFAULT_STEPS);
                 match GpuContext::new(&AdapterRequest::from_env(), args.precision) {
                     Ok(ctx) if !ctx.summary().is_software => {
-                        note(&format!(
-                            "auto: GPU {}: a step has {unknowns} unknowns",
-                            ctx.summary().name
-                        ));
-                        return Ok(Target::Gpu(Box::new(ctx)));
+                        match device_plan(members, steps, ctx.precision()) {
+                            Ok(_) => {
+                                note(&format!(
+                                    "auto: GPU {}: a step has {unknowns} unknowns",
+                                    ctx.summary().name
+                                ));
+                                return Ok(Target::Gpu(Box::new(ctx)));
+                            }
+                            Err(e) => format!("the GPU cannot run it ({e})"),
+                        }
                     }
                     Ok(ctx) => format!(
                         "the only adapter ({}) is software, slower than the CPU",

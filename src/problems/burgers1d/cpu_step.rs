@@ -107,6 +107,19 @@ pub fn stage_direction(
     })
 }
 
+/// The level "before" `u0` that starts the extrapolated guesses: `u0 - dt L(u0)`, so that the
+/// first step's guess `2 u0 - u_prev = u0 + dt L(u0)` is an explicit Euler step (O(dt^2) from
+/// the solution, like every later guess).
+pub fn starting_previous(problem: &Burgers1D, dt: f64, u0: &[f64]) -> Vec<f64> {
+    let euler = ExplicitCoefficients::new(problem.nu, problem.dx(), dt);
+    let mut previous = vec![0.0; u0.len()];
+    explicit_part(&euler, u0, &mut previous);
+    for (p, u) in previous.iter_mut().zip(u0) {
+        *p = 2.0 * u - *p;
+    }
+    previous
+}
+
 /// One member's implicit stage on the CPU, with its time-stepping state.
 pub struct CpuBurgersStep {
     problem: Burgers1D,
@@ -126,6 +139,10 @@ pub struct CpuBurgersStep {
     solver: CyclicTridiag,
     /// `max(|u|, |q|)` of the current stage: the scale of its rounding floor.
     u_scale: f64,
+    /// No theta step taken yet (`previous` holds the starting level before u0).
+    first_step: bool,
+    /// The residual of the iterate, when `begin_step` has just evaluated it.
+    guess_residual: Option<f64>,
 }
 
 impl CpuBurgersStep {
@@ -145,13 +162,15 @@ impl CpuBurgersStep {
             stage: StageCoefficients::new(problem.nu, dx, problem.theta * dt),
             explicit: ExplicitCoefficients::new(problem.nu, dx, (1.0 - problem.theta) * dt),
             old: u0.clone(),
-            previous: u0.clone(),
+            previous: starting_previous(problem, dt, &u0),
             iterate: u0,
             q: vec![0.0; n],
             direction: vec![0.0; n],
             trial: vec![0.0; n],
             solver: CyclicTridiag::new(n)?,
             u_scale: 0.0,
+            first_step: true,
+            guess_residual: None,
         };
         step.u_scale = explicit_part(&step.explicit, &step.old, &mut step.q);
         Ok(step)
@@ -163,6 +182,7 @@ impl CpuBurgersStep {
 
     /// Sets the implicit coefficient `c` of the stage (`theta dt`, or `d h` for TR-BDF2).
     pub fn set_implicit(&mut self, c: f64) {
+        self.guess_residual = None;
         self.stage = StageCoefficients::new(self.problem.nu, self.dx, c);
     }
 
@@ -172,12 +192,14 @@ impl CpuBurgersStep {
 
     /// `q = u + tau L(u)` from the accepted level.
     pub fn set_explicit_from_old(&mut self, tau: f64) {
+        self.guess_residual = None;
         self.explicit = ExplicitCoefficients::new(self.problem.nu, self.dx, tau);
         self.u_scale = explicit_part(&self.explicit, &self.old, &mut self.q);
     }
 
     /// `q = alpha x + beta u` (u the accepted level): TR-BDF2's second stage.
     pub fn set_explicit_combination(&mut self, alpha: f64, x: &[f64], beta: f64) {
+        self.guess_residual = None;
         for ((q, x), u) in self.q.iter_mut().zip(x).zip(&self.old) {
             *q = alpha * x + beta * u;
         }
@@ -201,6 +223,7 @@ impl CpuBurgersStep {
 
     /// Sets the Newton iterate (a guess) to `u + scale (x - u)`, u the accepted level.
     pub fn set_guess_towards(&mut self, x: &[f64], scale: f64) {
+        self.guess_residual = None;
         for ((w, x), u) in self.iterate.iter_mut().zip(x).zip(&self.old) {
             *w = u + scale * (x - u);
         }
@@ -208,6 +231,7 @@ impl CpuBurgersStep {
 
     /// Sets the Newton iterate (a guess) to the accepted level.
     pub fn guess_old(&mut self) {
+        self.guess_residual = None;
         self.iterate.copy_from_slice(&self.old);
     }
 
@@ -234,7 +258,10 @@ impl CpuBurgersStep {
 
 impl NewtonSystem for CpuBurgersStep {
     fn residual_norm(&mut self) -> Result<f64> {
-        Ok(stage_residual_norm(&self.stage, &self.iterate, &self.q))
+        match self.guess_residual.take() {
+            Some(r) => Ok(r),
+            None => Ok(stage_residual_norm(&self.stage, &self.iterate, &self.q)),
+        }
     }
 
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
@@ -259,6 +286,7 @@ impl NewtonSystem for CpuBurgersStep {
     }
 
     fn accept_trial(&mut self) {
+        self.guess_residual = None;
         std::mem::swap(&mut self.iterate, &mut self.trial);
     }
 
@@ -269,15 +297,30 @@ impl NewtonSystem for CpuBurgersStep {
 
 impl LevelStepper for CpuBurgersStep {
     /// The solved level becomes the old one; `q = u + (1 - theta) dt L(u)`; the first guess is
-    /// the linear extrapolation `2 u_n - u_{n-1}` of the last two levels (`u_0` at the first
-    /// step), an O(dt^2) guess from which one Newton iteration usually reaches the floor.
+    /// the linear extrapolation `2 u_n - u_{n-1}` of the last two levels (an explicit Euler
+    /// step at the first one, see [`starting_previous`]), an O(dt^2) guess from which one
+    /// Newton iteration reaches the floor when `g c |u| / (2 dx)` is small (large n).
+    ///
+    /// A guess whose residual is larger than the old level's (a step too long for the
+    /// extrapolation) is replaced by the old level. The residual of the chosen guess is kept
+    /// for Newton's first evaluation, so the choice costs one residual pass.
     fn begin_step(&mut self) {
-        std::mem::swap(&mut self.previous, &mut self.old);
+        if !std::mem::take(&mut self.first_step) {
+            std::mem::swap(&mut self.previous, &mut self.old);
+        }
         self.old.copy_from_slice(&self.iterate);
         self.u_scale = explicit_part(&self.explicit, &self.old, &mut self.q);
         for ((w, u), p) in self.iterate.iter_mut().zip(&self.old).zip(&self.previous) {
             *w = 2.0 * u - p;
         }
+        let extrapolated = stage_residual_norm(&self.stage, &self.iterate, &self.q);
+        let unchanged = stage_residual_norm(&self.stage, &self.old, &self.q);
+        self.guess_residual = Some(if extrapolated <= unchanged {
+            extrapolated
+        } else {
+            self.iterate.copy_from_slice(&self.old);
+            unchanged
+        });
     }
 
     fn level(&self) -> &[f64] {

@@ -71,17 +71,50 @@ pub struct MemberCoefficients {
     pub explicit: ExplicitCoefficients,
 }
 
-/// `q = u + tau L(u)`.
+/// `q = u + tau L(u)` and the extrapolated guess `2 u - u_prev` (u the iterate).
 pub fn burgers_explicit(
     p: &BurgersGpuParams,
     members: &[MemberCoefficients],
-    old: &[f64],
+    iterate: &[f64],
+    previous: &[f64],
     q: &mut [f64],
+    guess: &mut [f64],
 ) {
-    for (i, qi) in q.iter_mut().enumerate().take(p.unknowns()) {
+    for i in 0..p.unknowns() {
         let c = &p.member(members, i).explicit;
-        *qi = explicit_row(c, [old[p.left(i)], old[i], old[p.right(i)]]);
+        q[i] = explicit_row(c, [iterate[p.left(i)], iterate[i], iterate[p.right(i)]]);
+        guess[i] = 2.0 * iterate[i] - previous[i];
     }
+}
+
+/// Elements of the results buffer read by `burgers_choose_guess`.
+pub const RESULT_GUESS: usize = 8;
+pub const RESULT_OLD: usize = 9;
+
+/// The old level (`previous`) replaces the guess unless the guess's reduced residual is finite
+/// and at most the old level's.
+pub fn burgers_choose_guess(
+    p: &BurgersGpuParams,
+    iterate: &mut [f64],
+    previous: &[f64],
+    results: &[f64],
+) {
+    let guess = results[RESULT_GUESS];
+    if !(guess >= 0.0 && guess <= results[RESULT_OLD]) {
+        iterate[..p.unknowns()].copy_from_slice(&previous[..p.unknowns()]);
+    }
+}
+
+/// `u_prev = u`, `u = guess`.
+pub fn burgers_shift(
+    p: &BurgersGpuParams,
+    iterate: &mut [f64],
+    previous: &mut [f64],
+    guess: &[f64],
+) {
+    let n = p.unknowns();
+    previous[..n].copy_from_slice(&iterate[..n]);
+    iterate[..n].copy_from_slice(&guess[..n]);
 }
 
 /// Partials of `|G(w)|`.
@@ -176,7 +209,9 @@ mod tests {
     use crate::kernels::BatchParams;
     use crate::linalg::cyclic_batched::cyclic_batched;
     use crate::newton::NewtonSystem;
-    use crate::problems::burgers1d::cpu_step::{stage_residual_norm, CpuBurgersStep};
+    use crate::problems::burgers1d::cpu_step::{
+        stage_residual_norm, starting_previous, CpuBurgersStep,
+    };
     use crate::problems::burgers1d::exact::initial_level;
     use crate::problems::burgers1d::Burgers1D;
 
@@ -218,8 +253,16 @@ mod tests {
                 iterate[j * m + s] = u;
             }
         }
-        let mut q = vec![0.0; n * m];
-        burgers_explicit(&p, &coefficients, &iterate, &mut q);
+        let mut previous = vec![0.0; n * m];
+        for (s, problem) in problems.iter().enumerate() {
+            let u0 = initial_level(problem);
+            for (j, u) in starting_previous(problem, dt, &u0).into_iter().enumerate() {
+                previous[j * m + s] = u;
+            }
+        }
+        let (mut q, mut guess) = (vec![0.0; n * m], vec![0.0; n * m]);
+        burgers_explicit(&p, &coefficients, &iterate, &previous, &mut q, &mut guess);
+        burgers_shift(&p, &mut iterate, &mut previous, &guess);
         let mut partials = vec![0.0; p.groups()];
         burgers_residual_partials(&p, &coefficients, &iterate, &q, &mut partials);
         let [mut lower, mut diag, mut upper, mut rhs] = [(); 4].map(|_| vec![0.0; n * m]);

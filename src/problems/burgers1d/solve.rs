@@ -220,11 +220,11 @@ pub fn solve_gpu(
     sink: LevelSink<'_>,
 ) -> Result<(BurgersReport, Option<super::gpu::F32Bound>)> {
     use super::gpu::{GpuBurgersMarch, GpuMarchOptions};
-    let first = check_members(members)?;
+    check_members(members)?;
     crate::march::check_snapshot_every(snapshot_every)?;
     ensure_fits(
         "GPU Burgers march (host copies of the initial and kept levels)",
-        first.memory_bytes(members.len()) / 3,
+        super::gpu::host_bytes(members),
         "use fewer members or a coarser grid",
     )?;
     let start = Instant::now();

@@ -33,7 +33,7 @@ pub struct GpuMarchOptions {
 impl Default for GpuMarchOptions {
     fn default() -> Self {
         GpuMarchOptions {
-            iterations_per_step: 2,
+            iterations_per_step: 1,
             max_iterations_per_step: 5,
             steps_per_submit: 128,
             block_rows: DEFAULT_BLOCK_ROWS,
@@ -60,9 +60,9 @@ impl GpuBurgersMarch {
     /// dominance go to `slot` of the chunk's arrays.
     fn record_step(&self, encoder: &mut wgpu::CommandEncoder, k: usize, slot: u64) {
         let (ctx, p, g) = (&self.ctx, &self.pipelines, &self.groups);
+        self.record_step_start(encoder);
         {
             let mut pass = ctx.begin_compute_pass(encoder, "burgers step");
-            self.record_explicit(&mut pass);
             for _ in 0..k {
                 ctx.dispatch(&mut pass, &p.jacobian, &g.jacobian, self.grid);
                 self.solver.record(ctx, &mut pass);
@@ -116,6 +116,13 @@ impl GpuBurgersMarch {
                 let mut encoder = self.encoder("burgers chunk");
                 let bytes = self.iterate.size();
                 encoder.copy_buffer_to_buffer(&self.iterate, 0, &self.checkpoint, 0, bytes);
+                encoder.copy_buffer_to_buffer(
+                    &self.previous,
+                    0,
+                    &self.checkpoint_previous,
+                    0,
+                    bytes,
+                );
                 encoder.clear_buffer(&self.step_residuals, 0, None);
                 encoder.clear_buffer(&self.step_dominance, 0, None);
                 for s in first..last {
@@ -153,6 +160,13 @@ impl GpuBurgersMarch {
                 // Restore the chunk's start and try again with more iterations.
                 let mut encoder = self.ctx.create_encoder("restore chunk");
                 encoder.copy_buffer_to_buffer(&self.checkpoint, 0, &self.iterate, 0, bytes);
+                encoder.copy_buffer_to_buffer(
+                    &self.checkpoint_previous,
+                    0,
+                    &self.previous,
+                    0,
+                    bytes,
+                );
                 self.ctx.submit(encoder)?;
                 retried += 1;
                 if let Solver::Large(_) = self.solver {

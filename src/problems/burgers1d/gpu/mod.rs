@@ -40,6 +40,7 @@ use crate::linalg::gpu_cyclic::{pipeline, storage_array, GpuCyclicBatched, GpuCy
 use crate::newton::{DirectionNorms, NewtonSystem};
 use crate::precision::Precision;
 
+use super::cpu_step::starting_previous;
 use super::exact::initial_level;
 use super::gpu_twins::{BurgersGpuParams, MemberCoefficients};
 use super::params::{check_members, Burgers1D, Stepping};
@@ -58,7 +59,10 @@ pub(super) mod slot {
     pub const TRIAL: u64 = 4;
     pub const CHUNK_RESIDUAL: u64 = 5;
     pub const CHUNK_DOMINANCE: u64 = 6;
-    pub const COUNT: usize = 8;
+    /// Residuals of a step's extrapolated guess and of its old level (burgers_choose_guess).
+    pub const GUESS: u64 = crate::problems::burgers1d::gpu_twins::RESULT_GUESS as u64;
+    pub const OLD: u64 = crate::problems::burgers1d::gpu_twins::RESULT_OLD as u64;
+    pub const COUNT: usize = 10;
 }
 
 enum Solver {
@@ -89,6 +93,8 @@ impl Solver {
 
 struct Pipelines {
     explicit: wgpu::ComputePipeline,
+    shift: wgpu::ComputePipeline,
+    choose: wgpu::ComputePipeline,
     residual: wgpu::ComputePipeline,
     jacobian: wgpu::ComputePipeline,
     trial: wgpu::ComputePipeline,
@@ -98,7 +104,10 @@ struct Pipelines {
 
 struct Groups {
     explicit: wgpu::BindGroup,
+    shift: wgpu::BindGroup,
+    choose: wgpu::BindGroup,
     residual: wgpu::BindGroup,
+    residual_previous: wgpu::BindGroup,
     jacobian: wgpu::BindGroup,
     trial: wgpu::BindGroup,
     direction: wgpu::BindGroup,
@@ -133,6 +142,49 @@ fn bind(
     Ok(ctx.create_bind_group(label, &layout, &entries)?)
 }
 
+/// Checks what the device path cannot do for `problems` (fixed steps) in `precision`, before
+/// any device work: one member goes to the partitioned solver, which needs a diagonally dominant
+/// Jacobian for every `|w| <= max |u0|`; f32 runs whose error bound is useless are refused.
+/// Returns the members' coefficients and the rounding floor every step is verified against.
+pub fn device_plan(
+    problems: &[Burgers1D],
+    steps: usize,
+    precision: Precision,
+) -> Result<(Vec<MemberCoefficients>, f64)> {
+    let first = check_members(problems)?;
+    let dt = first.t_end / steps as f64;
+    let dx = first.dx();
+    let coefficients: Vec<MemberCoefficients> = problems
+        .iter()
+        .map(|p| MemberCoefficients {
+            stage: StageCoefficients::new(p.nu, dx, p.theta * dt),
+            explicit: ExplicitCoefficients::new(p.nu, dx, (1.0 - p.theta) * dt),
+        })
+        .collect();
+    if problems.len() == 1 {
+        check_dominance(first, steps, &coefficients[0].stage)?;
+    }
+    let u_scale = problems
+        .iter()
+        .map(Burgers1D::max_velocity)
+        .fold(0.0, f64::max);
+    let floor = coefficients
+        .iter()
+        .map(|c| c.stage.rounding_floor(2.0 * u_scale, precision.eps()))
+        .fold(0.0, f64::max);
+    if let Some(bound) = F32Bound::of(problems, steps, floor, precision) {
+        bound.check(u_scale)?;
+    }
+    Ok((coefficients, floor))
+}
+
+/// Host bytes a device march allocates: the initial levels and their starting predecessors,
+/// one level's host copy, and the kept-level staging (at most 64 MiB).
+pub fn host_bytes(problems: &[Burgers1D]) -> u64 {
+    let len = problems.len() * problems.first().map_or(0, |p| p.n);
+    crate::memory::bytes_for(len, 8 * 4).saturating_add(SNAPSHOT_BYTES as u64)
+}
+
 /// A march of one Burgers problem or a sweep (fixed theta steps) held on the device.
 pub struct GpuBurgersMarch {
     ctx: GpuContext,
@@ -147,7 +199,9 @@ pub struct GpuBurgersMarch {
     params_bytes: Vec<u8>,
     iterate: wgpu::Buffer,
     trial: wgpu::Buffer,
+    /// The iterate and previous level at the start of a chunk (restored when it is redone).
     checkpoint: wgpu::Buffer,
+    checkpoint_previous: wgpu::Buffer,
     results: wgpu::Buffer,
     step_residuals: wgpu::Buffer,
     step_dominance: wgpu::Buffer,
@@ -163,6 +217,9 @@ pub struct GpuBurgersMarch {
     host_level: Vec<f64>,
     member_row: Vec<f64>,
     initial: Vec<f64>,
+    initial_previous: Vec<f64>,
+    /// The level before the iterate's (extrapolated guesses).
+    previous: wgpu::Buffer,
     floor: f64,
     /// `q` must be formed from the iterate (a step begins) before the next operation.
     pending_begin: bool,
@@ -199,41 +256,20 @@ impl GpuBurgersMarch {
         }
         let (n, members) = (first.n, problems.len());
         let dt = first.t_end / steps as f64;
-        let dx = first.dx();
         let precision = ctx.precision();
-        let coefficients: Vec<MemberCoefficients> = problems
-            .iter()
-            .map(|p| MemberCoefficients {
-                stage: StageCoefficients::new(p.nu, dx, p.theta * dt),
-                explicit: ExplicitCoefficients::new(p.nu, dx, (1.0 - p.theta) * dt),
-            })
-            .collect();
-        if members == 1 {
-            check_dominance(&first, steps, &coefficients[0].stage)?;
-        }
-        let u_scale = problems
-            .iter()
-            .map(Burgers1D::max_velocity)
-            .fold(0.0, f64::max);
-        let floor = coefficients
-            .iter()
-            .map(|c| c.stage.rounding_floor(2.0 * u_scale, precision.eps()))
-            .fold(0.0, f64::max);
-        let f32_bound = F32Bound::of(problems, steps, floor, precision);
-        if let Some(bound) = &f32_bound {
-            bound.check(u_scale)?;
-        }
+        let (coefficients, floor) = device_plan(problems, steps, precision)?;
 
         let len = n * members;
         let storage = wgpu::BufferUsages::STORAGE;
         let array = |label: &str| storage_array(&ctx, label, len, storage);
-        let (iterate, q, direction, trial, checkpoint) = (
+        let (iterate, q, direction, trial) = (
             array("iterate")?,
             array("q")?,
             array("direction")?,
             array("trial")?,
-            array("checkpoint")?,
         );
+        let (previous, checkpoint) = (array("previous")?, array("checkpoint")?);
+        let checkpoint_previous = array("checkpoint previous")?;
         let solver = if members == 1 {
             Solver::Large(GpuCyclicLarge::new(
                 &ctx,
@@ -270,6 +306,8 @@ impl GpuBurgersMarch {
 
         let pipelines = Pipelines {
             explicit: pipeline(&ctx, "burgers_explicit")?,
+            shift: pipeline(&ctx, "burgers_shift")?,
+            choose: pipeline(&ctx, "burgers_choose_guess")?,
             residual: pipeline(&ctx, "burgers_residual_partials")?,
             jacobian: pipeline(&ctx, "burgers_jacobian")?,
             trial: pipeline(&ctx, "burgers_trial_partials")?,
@@ -284,6 +322,7 @@ impl GpuBurgersMarch {
             partials("trial partials", groups_len)?,
             partials("direction partials", 2 * groups_len)?,
         );
+        let results = storage_array(&ctx, "results", slot::COUNT, storage)?;
         let [lower, diag, upper, rhs] = solver.bands();
         let (p, m) = (&params_buffer, &members_buffer);
         let groups = Groups {
@@ -291,7 +330,38 @@ impl GpuBurgersMarch {
                 &ctx,
                 "explicit",
                 &pipelines.explicit,
-                &[(0, p), (1, m), (2, &iterate), (3, &q)],
+                &[
+                    (0, p),
+                    (1, m),
+                    (2, &iterate),
+                    (3, &previous),
+                    (4, &q),
+                    (5, &trial),
+                ],
+            )?,
+            shift: bind(
+                &ctx,
+                "shift",
+                &pipelines.shift,
+                &[(0, p), (2, &iterate), (3, &previous), (4, &trial)],
+            )?,
+            choose: bind(
+                &ctx,
+                "choose guess",
+                &pipelines.choose,
+                &[(0, p), (2, &iterate), (3, &previous), (4, &results)],
+            )?,
+            residual_previous: bind(
+                &ctx,
+                "residual of the old level",
+                &pipelines.residual,
+                &[
+                    (0, p),
+                    (1, m),
+                    (2, &previous),
+                    (3, &q),
+                    (4, &residual_partials),
+                ],
             )?,
             residual: bind(
                 &ctx,
@@ -369,7 +439,6 @@ impl GpuBurgersMarch {
             chunk_residual: chain(&step_residuals, 0, steps_per_submit)?,
             chunk_dominance: chain(&step_dominance, 0, steps_per_submit)?,
         };
-        let results = storage_array(&ctx, "results", slot::COUNT, storage)?;
 
         let level_bytes = len * precision.bytes();
         let slots = (SNAPSHOT_BYTES / level_bytes).clamp(1, steps_per_submit);
@@ -379,13 +448,17 @@ impl GpuBurgersMarch {
         let staging =
             ctx.create_readback_buffer("kept levels staging", (slots * level_bytes) as u64)?;
 
-        let mut initial = vec![0.0; len];
+        let (mut initial, mut initial_previous) = (vec![0.0; len], vec![0.0; len]);
         for (s, p) in problems.iter().enumerate() {
-            for (j, u) in initial_level(p).into_iter().enumerate() {
+            let u0 = initial_level(p);
+            let before = starting_previous(p, dt, &u0);
+            for (j, (u, b)) in u0.into_iter().zip(before).enumerate() {
                 initial[j * members + s] = u;
+                initial_previous[j * members + s] = b;
             }
         }
         ctx.upload(&iterate, 0, &reals_to_bytes(&initial, precision))?;
+        ctx.upload(&previous, 0, &reals_to_bytes(&initial_previous, precision))?;
         Ok(GpuBurgersMarch {
             grid: ctx.grid(len as u64)?,
             problems: problems.to_vec(),
@@ -400,6 +473,7 @@ impl GpuBurgersMarch {
             iterate,
             trial,
             checkpoint,
+            checkpoint_previous,
             results,
             step_residuals,
             step_dominance,
@@ -414,6 +488,8 @@ impl GpuBurgersMarch {
             host_level: vec![0.0; len],
             member_row: vec![0.0; n],
             initial,
+            initial_previous,
+            previous,
             floor,
             pending_begin: false,
             pending_accept: false,
@@ -444,8 +520,11 @@ impl GpuBurgersMarch {
 
     /// Back to the initial levels (benchmarks repeat runs on one session).
     pub fn reset(&mut self) -> Result<()> {
-        let bytes = reals_to_bytes(&self.initial, self.ctx.precision());
-        self.ctx.upload(&self.iterate, 0, &bytes)?;
+        let precision = self.ctx.precision();
+        self.ctx
+            .upload(&self.iterate, 0, &reals_to_bytes(&self.initial, precision))?;
+        let before = reals_to_bytes(&self.initial_previous, precision);
+        self.ctx.upload(&self.previous, 0, &before)?;
         self.pending_begin = false;
         self.pending_accept = false;
         Ok(())
@@ -465,15 +544,33 @@ impl GpuBurgersMarch {
             encoder.copy_buffer_to_buffer(&self.trial, 0, &self.iterate, 0, bytes);
         }
         if std::mem::take(&mut self.pending_begin) {
-            let mut pass = self.ctx.begin_compute_pass(&mut encoder, "step start");
-            self.record_explicit(&mut pass);
+            self.record_step_start(&mut encoder);
         }
         encoder
     }
 
-    fn record_explicit(&self, pass: &mut wgpu::ComputePass<'_>) {
-        let (p, g) = (&self.pipelines, &self.groups);
-        self.ctx.dispatch(pass, &p.explicit, &g.explicit, self.grid);
+    /// The start of a theta step: `q` and the extrapolated guess (`burgers_explicit`, then
+    /// `burgers_shift`), the residuals of the guess and of the old level reduced into the
+    /// results, and `burgers_choose_guess` keeping the better one, all on the device.
+    fn record_step_start(&self, encoder: &mut wgpu::CommandEncoder) {
+        let (ctx, p, g) = (&self.ctx, &self.pipelines, &self.groups);
+        for (slot, residual) in [
+            (slot::GUESS, &g.residual),
+            (slot::OLD, &g.residual_previous),
+        ] {
+            {
+                let mut pass = ctx.begin_compute_pass(encoder, "step start");
+                if slot == slot::GUESS {
+                    ctx.dispatch(&mut pass, &p.explicit, &g.explicit, self.grid);
+                    ctx.dispatch(&mut pass, &p.shift, &g.shift, self.grid);
+                }
+                ctx.dispatch(&mut pass, &p.residual, residual, self.grid);
+            }
+            let at = self.real_offset(slot);
+            self.chains.residual.record(ctx, encoder, &self.results, at);
+        }
+        let mut pass = ctx.begin_compute_pass(encoder, "choose guess");
+        ctx.dispatch(&mut pass, &p.choose, &g.choose, self.grid);
     }
 
     /// Reads `count` scalars of the results buffer from `first` (no buffer is created).
