@@ -12,7 +12,7 @@ fn main() {
     let repeats = if quick { 1 } else { 3 };
     let mut cases = BurgersBenchCase::standard(quick);
     for n in [8192, 65536] {
-        for tol in [1e-4, 1e-5, 1e-6] {
+        for tol in [1e-4, 1e-5, 5e-6, 1e-6, 1e-7] {
             cases.push(BurgersBenchCase::Adaptive { n, tol });
         }
         for steps in [100, 400] {

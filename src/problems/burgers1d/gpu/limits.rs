@@ -18,13 +18,18 @@ pub(super) fn is_dominant(ratio: f64) -> bool {
 
 /// The refusal of the partitioned solver: the Jacobian of a step of `p` is not diagonally
 /// dominant (`ratio` = largest `(|lower| + |upper|) / |diag|`).
-pub(super) fn not_dominant(p: &Burgers1D, steps: usize, ratio: f64) -> HeatError {
+pub(super) fn not_dominant(p: &Burgers1D, steps: usize, ratio: f64, measured: bool) -> HeatError {
+    let whose = if measured {
+        "a step's Jacobian has"
+    } else {
+        "for |u| up to max|u0| the Jacobian can reach"
+    };
     let dt = p.t_end / steps as f64;
     HeatError::invalid(
         "steps",
         steps,
         format!(
-            "the GPU's partitioned solver needs a diagonally dominant Jacobian, but a step's has \
+            "the GPU's partitioned solver needs a diagonally dominant Jacobian, but {whose} \
              (|lower| + |upper|) / |diag| = {ratio:.3} >= 1: cell Reynolds number max|u| dx / nu = \
              {:.3}, Courant number max|u| dt / dx = {:.3}; dominance needs Re <= 2 or theta \
              Courant (1 - 2/Re) < 1; use more steps, a finer grid, or --backend cpu (pivoting)",
@@ -42,7 +47,7 @@ pub(super) fn check_dominance(
 ) -> Result<()> {
     let bound = stage.off_diagonal_bound(p.max_velocity());
     if bound >= 1.0 {
-        return Err(not_dominant(p, steps, bound));
+        return Err(not_dominant(p, steps, bound, false));
     }
     Ok(())
 }

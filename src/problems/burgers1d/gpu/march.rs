@@ -172,7 +172,7 @@ impl GpuBurgersMarch {
                 if let Solver::Large(_) = self.solver {
                     if !is_dominant(dominance) {
                         let p = &self.problems[0];
-                        return Err(not_dominant(p, self.steps, dominance));
+                        return Err(not_dominant(p, self.steps, dominance, true));
                     }
                 }
                 if k < self.options.max_iterations_per_step {

@@ -720,7 +720,7 @@ impl NewtonSystem for GpuBurgersMarch {
         let [dominance, step, iterate] = values;
         if let Solver::Large(_) = self.solver {
             if !is_dominant(dominance) {
-                return Err(not_dominant(&self.problems[0], self.steps, dominance));
+                return Err(not_dominant(&self.problems[0], self.steps, dominance, true));
             }
         }
         Ok(DirectionNorms {
