@@ -13,7 +13,7 @@
 //!   into a slot; one scalar (the chunk's largest residual) is read back per submit. A chunk that
 //!   misses the target is restored from its checkpoint and redone with K + 1 iterations, and at
 //!   `max_iterations_per_step` step by step with the host-driven Newton below.
-//! * The [`NewtonSystem`] implementation: the generic Newton driver with line search; per
+//! * The [`NewtonSystem`](crate::newton::NewtonSystem) implementation: the generic Newton driver with line search; per
 //!   iteration one submit and a few scalars each for the residual, the direction and the trial
 //!   (the line-search lambda is the only upload). Used by the fallback and by tests.
 //!
@@ -26,18 +26,18 @@
 
 mod limits;
 mod march;
+mod newton;
 
 pub use limits::F32Bound;
 pub use march::{GpuMarchOptions, GpuMarchReport};
 
-use limits::{check_dominance, is_dominant, not_dominant};
+use limits::check_dominance;
 
 use crate::backend::ComputeLabel;
 use crate::error::{HeatError, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
 use crate::gpu::{GpuContext, ReductionChain};
 use crate::linalg::gpu_cyclic::{pipeline, storage_array, GpuCyclicBatched, GpuCyclicLarge};
-use crate::newton::{DirectionNorms, NewtonSystem};
 use crate::precision::Precision;
 
 use super::cpu_step::starting_previous;
@@ -646,14 +646,6 @@ impl GpuBurgersMarch {
         }
         Ok(())
     }
-
-    fn upload_lambda(&mut self, lambda: f64) -> Result<()> {
-        self.params.lambda = lambda;
-        write_lambda(&mut self.params_bytes, lambda, self.ctx.precision());
-        self.ctx
-            .upload(&self.params_buffer, 0, &self.params_bytes)?;
-        Ok(())
-    }
 }
 
 /// Bytes of `BurgersParams` (padded to 32 bytes for the uniform binding).
@@ -666,101 +658,4 @@ fn params_bytes(p: &BurgersGpuParams, precision: Precision) -> Vec<u8> {
         .finish();
     bytes.resize(32, 0);
     bytes
-}
-
-/// Overwrites the lambda field of `params_bytes` in place (no allocation).
-fn write_lambda(bytes: &mut [u8], lambda: f64, precision: Precision) {
-    match precision {
-        Precision::F64 => bytes[16..24].copy_from_slice(&lambda.to_le_bytes()),
-        Precision::F32 => bytes[12..16].copy_from_slice(&(lambda as f32).to_le_bytes()),
-    }
-}
-
-impl NewtonSystem for GpuBurgersMarch {
-    fn residual_norm(&mut self) -> Result<f64> {
-        let mut encoder = self.encoder("residual");
-        {
-            let mut pass = self.ctx.begin_compute_pass(&mut encoder, "residual");
-            let (p, g) = (&self.pipelines, &self.groups);
-            self.ctx
-                .dispatch(&mut pass, &p.residual, &g.residual, self.grid);
-        }
-        let at = self.real_offset(slot::RESIDUAL);
-        self.chains
-            .residual
-            .record(&self.ctx, &mut encoder, &self.results, at);
-        self.ctx.submit(encoder)?;
-        let mut value = [0.0];
-        self.read_results(slot::RESIDUAL, &mut value)?;
-        Ok(flag_to_nan(value[0]))
-    }
-
-    fn newton_direction(&mut self) -> Result<DirectionNorms> {
-        let mut encoder = self.encoder("direction");
-        {
-            let mut pass = self.ctx.begin_compute_pass(&mut encoder, "direction");
-            let (p, g) = (&self.pipelines, &self.groups);
-            self.ctx
-                .dispatch(&mut pass, &p.jacobian, &g.jacobian, self.grid);
-            self.solver.record(&self.ctx, &mut pass);
-            self.ctx
-                .dispatch(&mut pass, &p.direction, &g.direction, self.grid);
-        }
-        for (chain, slot) in [
-            (&self.chains.dominance, slot::DOMINANCE),
-            (&self.chains.step, slot::STEP),
-            (&self.chains.iterate, slot::ITERATE),
-        ] {
-            let at = self.real_offset(slot);
-            chain.record(&self.ctx, &mut encoder, &self.results, at);
-        }
-        self.ctx.submit(encoder)?;
-        let mut values = [0.0; 3];
-        self.read_results(slot::DOMINANCE, &mut values)?;
-        let [dominance, step, iterate] = values;
-        if let Solver::Large(_) = self.solver {
-            if !is_dominant(dominance) {
-                return Err(not_dominant(&self.problems[0], self.steps, dominance, true));
-            }
-        }
-        Ok(DirectionNorms {
-            step: flag_to_nan(step),
-            iterate: flag_to_nan(iterate),
-        })
-    }
-
-    fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
-        self.upload_lambda(lambda)?;
-        let mut encoder = self.encoder("trial");
-        {
-            let mut pass = self.ctx.begin_compute_pass(&mut encoder, "trial");
-            let (p, g) = (&self.pipelines, &self.groups);
-            self.ctx.dispatch(&mut pass, &p.trial, &g.trial, self.grid);
-        }
-        let at = self.real_offset(slot::TRIAL);
-        self.chains
-            .trial
-            .record(&self.ctx, &mut encoder, &self.results, at);
-        self.ctx.submit(encoder)?;
-        let mut value = [0.0];
-        self.read_results(slot::TRIAL, &mut value)?;
-        Ok(flag_to_nan(value[0]))
-    }
-
-    fn accept_trial(&mut self) {
-        self.pending_accept = true;
-    }
-
-    fn rounding_floor(&self) -> f64 {
-        self.floor
-    }
-}
-
-/// The reductions mark non-finite values with -1.
-fn flag_to_nan(x: f64) -> f64 {
-    if x < 0.0 {
-        f64::NAN
-    } else {
-        x
-    }
 }
