@@ -78,6 +78,10 @@ pub enum HeatError {
     #[error(transparent)]
     Tridiag(#[from] crate::kernels::tridiag::TridiagError),
 
+    /// A cyclic tridiagonal solve found its system singular or its result non-finite.
+    #[error(transparent)]
+    Cyclic(#[from] crate::linalg::cyclic::CyclicError),
+
     /// A GPU failure: no adapter, a device limit, a validation or mapping error.
     #[error(transparent)]
     Gpu(#[from] crate::gpu::GpuError),

@@ -26,6 +26,7 @@ pub mod precision;
 pub mod problem;
 pub mod problems;
 pub mod solve;
+pub mod solver;
 pub mod sweep;
 pub mod verify;
 

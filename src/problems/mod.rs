@@ -1,3 +1,5 @@
-//! Problems, one folder each: parameters, CPU and GPU marchers, exact solutions, CLI arguments.
+//! The problems heatgpu solves, one folder each: parameters, the stencil row, exact solutions,
+//! CPU and GPU solvers, command-line arguments.
 
+pub mod burgers1d;
 pub mod diffusion2d;

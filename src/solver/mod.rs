@@ -1,0 +1,3 @@
+//! Problem-agnostic drivers: adaptive time stepping with local error control.
+
+pub mod step_control;
