@@ -5,6 +5,8 @@ order of the values."""
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -38,8 +40,13 @@ def _batch(
     precision: Optional[str],
     params: Dict[str, Any],
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Dict[str, Any]]:
-    """One worker's share: ``(fields, times, levels, report)`` (runs in the worker process)."""
-    return _core.sweep(problem, param, values, backend, precision, None, params)
+    """One worker's share: ``(fields, times, levels, report)`` (runs in the worker process;
+    the report names the process)."""
+    fields, times, levels, report = _core.sweep(
+        problem, param, values, backend, precision, None, params
+    )
+    report["worker"] = {"host": socket.gethostname(), "pid": os.getpid()}
+    return fields, times, levels, report
 
 
 def sweep(

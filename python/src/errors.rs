@@ -46,9 +46,7 @@ pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
 /// `ValueError("invalid parameter NAME = VALUE: REQUIREMENT")`, the form of
 /// [`HeatError::invalid`] for names only known at run time (keyword arguments).
 pub fn invalid(name: &str, value: impl std::fmt::Display, requirement: &str) -> PyErr {
-    PyValueError::new_err(format!(
-        "invalid parameter {name} = {value}: {requirement}"
-    ))
+    PyValueError::new_err(format!("invalid parameter {name} = {value}: {requirement}"))
 }
 
 /// `TypeError` for an argument of the wrong kind.

@@ -205,7 +205,13 @@ fn sweep<'py>(
     let values = arrays::read_f64(param, values)?;
     let empty = PyDict::new(py);
     let (run, _) = entry.sweep.expect("checked");
-    let solved = run(py, &common, param, values.as_slice()?, params.unwrap_or(&empty))?;
+    let solved = run(
+        py,
+        &common,
+        param,
+        values.as_slice()?,
+        params.unwrap_or(&empty),
+    )?;
     solved_tuple(py, solved)
 }
 
@@ -238,11 +244,19 @@ fn problem_table(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         let sweeps = entry.sweep.is_some();
         one.set_item(
             "sweep_params",
-            if sweeps { entry.sweep_params.to_vec() } else { Vec::new() },
+            if sweeps {
+                entry.sweep_params.to_vec()
+            } else {
+                Vec::new()
+            },
         )?;
         one.set_item(
             "sweep_options",
-            if sweeps { entry.sweep_options.to_vec() } else { Vec::new() },
+            if sweeps {
+                entry.sweep_options.to_vec()
+            } else {
+                Vec::new()
+            },
         )?;
         all.set_item(entry.name, one)?;
     }

@@ -60,7 +60,11 @@ pub fn bench<'py>(
         options.repeats = repeats;
     }
     if !cpu && !gpu {
-        return Err(invalid("cpu, gpu", "False, False", "one of them must be True"));
+        return Err(invalid(
+            "cpu, gpu",
+            "False, False",
+            "one of them must be True",
+        ));
     }
     options.cpu = cpu;
     options.gpu = gpu;

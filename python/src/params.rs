@@ -42,8 +42,8 @@ pub fn count(name: &str, value: &Bound<'_, PyAny>) -> PyResult<usize> {
             Err(_) => Err(invalid(name, value.str()?, "must be a whole number >= 0")),
         };
     }
-    let x = number(name, value)
-        .map_err(|_| wrong_type(name, "a whole number", &type_name(value)))?;
+    let x =
+        number(name, value).map_err(|_| wrong_type(name, "a whole number", &type_name(value)))?;
     if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(63) {
         Ok(x as usize)
     } else {
@@ -75,6 +75,10 @@ pub fn choice<T: clap::ValueEnum>(name: &str, value: &Bound<'_, PyAny>) -> PyRes
             .iter()
             .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
             .collect();
-        invalid(name, &given, &format!("must be one of {}", names.join(", ")))
+        invalid(
+            name,
+            &given,
+            &format!("must be one of {}", names.join(", ")),
+        )
     })
 }

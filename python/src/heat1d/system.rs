@@ -16,8 +16,7 @@
 use std::time::Instant;
 
 use heatgpu::kernels::{
-    heat_jacobian, heat_residual, heat_residual_par, HeatParams, MarchCursor, Segment,
-    JACOBIAN_ROW,
+    heat_jacobian, heat_residual, heat_residual_par, HeatParams, MarchCursor, Segment, JACOBIAN_ROW,
 };
 use heatgpu::memory::{bytes_for, ensure_fits};
 use heatgpu::problem::ResidualLayout;
@@ -52,7 +51,14 @@ pub fn residual<'py>(
     match out {
         Some(out) => {
             let mut out_array = write_f64("out", out, v.len())?;
-            evaluate(py, &problem, &params, v, out_array.as_slice_mut()?, check_finite)?;
+            evaluate(
+                py,
+                &problem,
+                &params,
+                v,
+                out_array.as_slice_mut()?,
+                check_finite,
+            )?;
             Ok(out.clone())
         }
         None => {
