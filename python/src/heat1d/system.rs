@@ -112,8 +112,27 @@ fn evaluate(
     }
 }
 
+/// Values checked per branch-free pass of [`first_non_finite`].
+const FINITE_CHUNK: usize = 1 << 12;
+
+/// The first NaN or infinity of `r`. `x * 0` is 0 for finite x and NaN otherwise, so each chunk
+/// is one vectorised sum; only a chunk that fails is searched.
 fn first_non_finite(r: &[f64]) -> Option<usize> {
-    r.iter().position(|x| !x.is_finite())
+    r.chunks(FINITE_CHUNK).enumerate().find_map(|(c, chunk)| {
+        let mut lanes = [0.0f64; 8];
+        let mut groups = chunk.chunks_exact(8);
+        for group in &mut groups {
+            for (lane, x) in lanes.iter_mut().zip(group) {
+                *lane += x * 0.0;
+            }
+        }
+        let tail: f64 = groups.remainder().iter().map(|x| x * 0.0).sum();
+        let sum: f64 = lanes.iter().sum::<f64>() + tail;
+        sum.is_nan()
+            .then(|| chunk.iter().position(|x| !x.is_finite()))
+            .flatten()
+            .map(|k| c * FINITE_CHUNK + k)
+    })
 }
 
 fn first_non_finite_par(r: &[f64]) -> Option<usize> {
