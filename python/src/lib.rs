@@ -40,8 +40,8 @@ use crate::problems::{Common, Solved};
 /// ----------
 /// v : array_like
 ///     The unknowns ``T[i, j]`` flattened row-major, ``v[i*nx + j]`` (``nt*nx`` values). A
-///     float64 C-contiguous array is read in place, without a copy; anything else is converted
-///     once by ``numpy.ascontiguousarray``.
+///     float64 C-contiguous aligned array is read in place, without a copy; anything else is
+///     converted once, by ``numpy.require(v, "float64", ["C", "A"])``.
 /// out : numpy.ndarray, optional
 ///     float64, C-contiguous, writable, ``nt*nx`` values, not overlapping ``v``: the residual
 ///     is written into it and it is returned. Without it, a fresh array is returned, never a

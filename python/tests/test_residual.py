@@ -91,6 +91,13 @@ def test_other_layouts_and_dtypes_are_converted_once():
     np.testing.assert_array_equal(heatgpu.residual(v.astype(np.float32), **p), expected)
     np.testing.assert_array_equal(heatgpu.residual(v.tolist(), **p), expected)
     np.testing.assert_array_equal(heatgpu.residual(v.reshape(21, 5), **p), expected)
+    # Misaligned data (as unpickled from out-of-band buffers) is copied once into alignment.
+    misaligned = np.frombuffer(bytearray(v.nbytes + 1), dtype=np.float64, offset=1, count=v.size)
+    assert not misaligned.flags.aligned
+    misaligned[:] = v
+    np.testing.assert_array_equal(heatgpu.residual(misaligned, **p), expected)
+    with pytest.raises(ValueError, match="invalid input out: must be C-contiguous and aligned"):
+        heatgpu.residual(v, misaligned, **p)
 
 
 def test_bad_inputs_raise_value_errors_naming_them():
@@ -102,7 +109,7 @@ def test_bad_inputs_raise_value_errors_naming_them():
         heatgpu.residual(v, np.empty(105, dtype=np.float32), **p)
     with pytest.raises(ValueError, match="invalid input out: has 10 values"):
         heatgpu.residual(v, np.empty(10), **p)
-    with pytest.raises(ValueError, match="C-contiguous"):
+    with pytest.raises(ValueError, match="must be C-contiguous"):
         heatgpu.residual(v, np.empty(210)[::2], **p)
     with pytest.raises(ValueError, match="share memory"):
         heatgpu.residual(v, v, **p)
