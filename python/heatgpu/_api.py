@@ -4,14 +4,16 @@ with scipy-style signatures."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
-import scipy.sparse
 
 from . import _core, _progress
 from ._progress import ProgressArg
 from ._solution import Solution
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 ArrayLike = Any
 
@@ -33,7 +35,7 @@ def has_problem(name: str) -> bool:
     return name in _core.problems()
 
 
-def jacobian(v: ArrayLike, *, dense: bool = False, **params: Any) -> Union[scipy.sparse.csr_matrix, np.ndarray]:
+def jacobian(v: ArrayLike, *, dense: bool = False, **params: Any) -> Union["scipy.sparse.csr_matrix", np.ndarray]:
     """Jacobian of the P1 residual :func:`heatgpu.residual` at ``v``.
 
     Parameters
@@ -61,6 +63,8 @@ def jacobian(v: ArrayLike, *, dense: bool = False, **params: Any) -> Union[scipy
     >>> sol = scipy.optimize.least_squares(heatgpu.residual, heatgpu.initial_guess(**p),
     ...     jac=heatgpu.jacobian, kwargs=p, method="trf", tr_solver="lsmr")
     """
+    import scipy.sparse  # here, so that importing heatgpu does not import scipy
+
     data, indices, indptr, n = _core.jacobian_csr(v, **params)
     matrix = scipy.sparse.csr_matrix((data, indices, indptr), shape=(n, n))
     return matrix.toarray() if dense else matrix

@@ -71,11 +71,15 @@ impl Entry {
         for key in kwargs.keys() {
             let key: String = key.extract()?;
             if !self.params.contains(&key.as_str()) && !options.contains(&key.as_str()) {
+                let options = if options.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (options: {})", options.join(", "))
+                };
                 return Err(PyValueError::new_err(format!(
-                    "invalid parameter {key}: {} takes {} (options: {})",
+                    "invalid parameter {key}: {} takes {}{options}",
                     self.name,
                     self.params.join(", "),
-                    options.join(", ")
                 )));
             }
         }
