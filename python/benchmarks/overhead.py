@@ -122,7 +122,7 @@ def main():
     print(f"heatgpu {heatgpu.__version__}, Python {sys.version.split()[0]}, numpy {np.__version__}, "
           f"numba {numba.__version__ if numba else 'not installed'}; heatgpu threads: {threads} "
           f"(small systems always run on the calling thread)")
-    for nt, nx, number in [(2, 11, 200_000), (1_000_000, 11, 3)]:
+    for nt, nx, number in [(2, 11, 200_000), (1_000_000, 11, 5)]:
         rows, v, out, p = measure(nt, nx, number)
         rust_checked, rust_unchecked = rows[0][1], rows[1][1]
         print(f"\nn = {nt} x {nx} = {nt * nx:.3g} unknowns ({v.nbytes / 2**20:.1f} MiB per array)")

@@ -61,7 +61,8 @@ def jacobian(v: ArrayLike, *, dense: bool = False, **params: Any) -> Union["scip
     >>> import heatgpu, scipy.optimize
     >>> p = dict(nt=101, theta=1.0)
     >>> sol = scipy.optimize.least_squares(heatgpu.residual, heatgpu.initial_guess(**p),
-    ...     jac=heatgpu.jacobian, kwargs=p, method="trf", tr_solver="lsmr")
+    ...     jac=heatgpu.jacobian, kwargs=p, method="trf", tr_solver="lsmr",
+    ...     xtol=1e-15, ftol=1e-15, gtol=1e-15)
     """
     import scipy.sparse  # here, so that importing heatgpu does not import scipy
 
