@@ -1,4 +1,5 @@
-//! The command line: `heatgpu solve | residual | info | bench`, one file per command.
+//! The command line: `heatgpu solve [heat1d | burgers | diffusion2d] | residual | info |
+//! bench`, one file per command; each problem's own arguments live in its folder.
 //!
 //! Every command validates its inputs (values, combinations, output paths) before it
 //! allocates or computes anything, writes its files through [`crate::output::Outputs`]
@@ -18,13 +19,13 @@ pub use args::{ComputeArgs, NewtonArgs, ProblemArgs};
 pub use bench::BenchArgs;
 pub use info::InfoArgs;
 pub use residual::ResidualArgs;
-pub use solve::SolveArgs;
+pub use solve::{Heat1dArgs, SolveArgs, SolveProblem};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "heatgpu",
     version,
-    about = "Heat-equation systems: residuals, Newton and implicit time marching, on the GPU and the CPU"
+    about = "Diffusion-type PDEs as large systems: residuals, Newton and implicit time marching, on the GPU and the CPU"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,7 +34,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Solve the space-time heat system (defaults: the users' problem, 11 million unknowns).
+    /// Solve a problem: heat1d (the default: the users' space-time heat system, 11 million
+    /// unknowns), burgers or diffusion2d.
     Solve(SolveArgs),
     /// Evaluate the residual on the users' initial guess or a .npy field: norms per block and time.
     Residual(ResidualArgs),

@@ -4,7 +4,7 @@ use std::io::BufWriter;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
@@ -13,6 +13,8 @@ use crate::march::kept_level_count;
 use crate::memory::ensure_fits;
 use crate::output::Outputs;
 use crate::problem::Heat1D;
+use crate::problems::burgers1d::cli::BurgersArgs;
+use crate::problems::diffusion2d::cli::Diffusion2dArgs;
 use crate::solve::{
     host_bytes_needed, linear_march, linear_march_host_bytes, solve, Mode, SolveOptions,
     SolveReport, WorkShape,
@@ -22,8 +24,31 @@ use crate::sweep::Sweep;
 use super::args::{ComputeArgs, NewtonArgs, ProblemArgs};
 use super::report::{emit, format_row, note, print_problem, say, DelayedProgress};
 
+/// `heatgpu solve [PROBLEM]`: the users' P1 heat problem by default (`heat1d` names it), or
+/// another problem's folder with its own arguments.
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SolveArgs {
+    #[command(subcommand)]
+    pub problem: Option<SolveProblem>,
+    #[command(flatten)]
+    pub heat1d: Heat1dArgs,
+}
+
+/// The problems `heatgpu solve` knows, one folder each under `src/problems/`.
+#[derive(Subcommand, Debug)]
+pub enum SolveProblem {
+    /// P1: the 1D heat equation as one space-time system (the default problem).
+    Heat1d(Heat1dArgs),
+    /// P3: viscous Burgers' equation, periodic, implicit theta steps or adaptive TR-BDF2.
+    Burgers(BurgersArgs),
+    /// P2: 2D diffusion on an ny x nx grid, explicit or ADI, periodic or Dirichlet.
+    Diffusion2d(Diffusion2dArgs),
+}
+
+/// `heatgpu solve heat1d` (and plain `heatgpu solve`): the space-time heat system.
+#[derive(Args, Debug)]
+pub struct Heat1dArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
     #[command(flatten)]
@@ -55,7 +80,7 @@ pub struct SolveArgs {
     pub json: bool,
 }
 
-impl SolveArgs {
+impl Heat1dArgs {
     fn options(&self) -> SolveOptions {
         SolveOptions {
             mode: self.mode,
@@ -66,6 +91,15 @@ impl SolveArgs {
 }
 
 pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
+    match &args.problem {
+        None => run_heat1d(&args.heat1d),
+        Some(SolveProblem::Heat1d(heat1d)) => run_heat1d(heat1d),
+        Some(SolveProblem::Burgers(burgers)) => crate::problems::burgers1d::cli::run(burgers),
+        Some(SolveProblem::Diffusion2d(d2)) => crate::problems::diffusion2d::cli::run(d2),
+    }
+}
+
+fn run_heat1d(args: &Heat1dArgs) -> anyhow::Result<()> {
     let problem = args.problem.problem()?;
     let options = args.options();
     // Values and combinations first, then the files, then the device, memory and the work.
@@ -201,7 +235,7 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
 }
 
 /// `solve --sweep`: every member marched at once, kept levels streamed to a stacked .npy.
-fn run_sweep(args: &SolveArgs, base: &Heat1D, sweep: &Sweep) -> anyhow::Result<()> {
+fn run_sweep(args: &Heat1dArgs, base: &Heat1D, sweep: &Sweep) -> anyhow::Result<()> {
     if args.png.is_some() {
         return Err(HeatError::invalid(
             "png",
