@@ -36,7 +36,7 @@ pub struct Cli {
 pub enum Command {
     /// Solve a problem: heat1d (the default: the users' space-time heat system, 11 million
     /// unknowns), burgers or diffusion2d.
-    Solve(SolveArgs),
+    Solve(Box<SolveArgs>),
     /// Evaluate the residual on the users' initial guess or a .npy field: norms per block and time.
     Residual(ResidualArgs),
     /// List the compute devices and the memory the process may use (works with no GPU).
