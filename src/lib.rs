@@ -17,6 +17,7 @@ pub mod input;
 pub mod kernels;
 pub mod linalg;
 pub mod march;
+pub mod march_adaptive;
 pub mod memory;
 pub mod newton;
 pub mod output;

@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::{HeatError, Result};
-use crate::newton::serialize_seconds;
+use crate::newton::{
+    newton_solve_into, serialize_seconds, NewtonOptions, NewtonStats, NewtonSystem,
+};
 
 /// The outcome of one attempted step.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -257,6 +259,59 @@ fn factor(opts: &StepControlOptions, ratio: f64, exponent: f64) -> f64 {
         opts.max_factor
     };
     raw.clamp(opts.min_factor, opts.max_factor)
+}
+
+/// Newton totals over the implicit stages of an adaptive run (any problem).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StageStats {
+    pub stage_solves: usize,
+    pub newton_iterations: usize,
+    /// Largest final scaled residual of a stage of an accepted step.
+    pub max_stage_residual: f64,
+    /// Largest target (`max(atol, floor)`) a stage was solved to, and largest floor.
+    pub max_stage_target: f64,
+    pub max_stage_floor: f64,
+    pub max_iterations_per_stage: usize,
+}
+
+impl StageStats {
+    /// Folds `other` (an accepted attempt) into these totals.
+    pub fn add(&mut self, other: &StageStats) {
+        self.stage_solves += other.stage_solves;
+        self.newton_iterations += other.newton_iterations;
+        self.max_stage_residual = self.max_stage_residual.max(other.max_stage_residual);
+        self.max_stage_target = self.max_stage_target.max(other.max_stage_target);
+        self.max_stage_floor = self.max_stage_floor.max(other.max_stage_floor);
+        self.max_iterations_per_stage = self
+            .max_iterations_per_stage
+            .max(other.max_iterations_per_stage);
+    }
+}
+
+/// One implicit stage solved by the Newton driver, its statistics folded into `attempt`;
+/// `Ok(false)` when Newton (or the linear solve behind it) failed, so that the controller
+/// retries with a smaller step. Allocates nothing when `stats`' histories have room.
+pub fn solve_stage(
+    system: &mut impl NewtonSystem,
+    newton: &NewtonOptions,
+    stats: &mut NewtonStats,
+    attempt: &mut StageStats,
+) -> Result<bool> {
+    match newton_solve_into(system, newton, stats) {
+        Ok(_) => {
+            attempt.add(&StageStats {
+                stage_solves: 1,
+                newton_iterations: stats.iterations,
+                max_stage_residual: stats.final_residual(),
+                max_stage_target: stats.target,
+                max_stage_floor: stats.floor,
+                max_iterations_per_stage: stats.iterations,
+            });
+            Ok(true)
+        }
+        Err(HeatError::Newton(_) | HeatError::Cyclic(_) | HeatError::Tridiag(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// TR-BDF2 (Bank et al. 1985; Hosea and Shampine 1996), `gamma = 2 - sqrt 2`: a trapezoidal
