@@ -244,7 +244,7 @@ fn snapshots_are_accepted_steps_and_t_max() {
     let accepted = all.report.step_control.accepted;
     assert_eq!(
         some.times.len(),
-        1 + accepted / 5 + usize::from(accepted % 5 != 0)
+        1 + accepted / 5 + usize::from(!accepted.is_multiple_of(5))
     );
     for (row, t) in some.times.iter().enumerate() {
         let k = all

@@ -12,6 +12,7 @@ mod info;
 pub(crate) mod report;
 mod residual;
 mod solve;
+mod solve_adaptive;
 
 use clap::{Parser, Subcommand};
 

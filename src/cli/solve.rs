@@ -65,6 +65,10 @@ pub struct Heat1dArgs {
     pub snapshot_every: usize,
     #[command(flatten)]
     pub newton: NewtonArgs,
+    /// With --mode march: adaptive TR-BDF2 steps, global error target (max-norm, temperature
+    /// units); on the CPU; nt and theta unused.
+    #[arg(long, allow_hyphen_values = true)]
+    pub tol: Option<f64>,
     /// Write the solved field (levels x nx, f64; with --sweep: members x levels x nx) as .npy.
     #[arg(long, value_name = "FILE.npy")]
     pub out: Option<PathBuf>,
@@ -101,6 +105,9 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
 
 fn run_heat1d(args: &Heat1dArgs) -> anyhow::Result<()> {
     let problem = args.problem.problem()?;
+    if let Some(tol) = args.tol {
+        return super::solve_adaptive::run(args, &problem, tol);
+    }
     let options = args.options();
     // Values and combinations first, then the files, then the device, memory and the work.
     problem.validate()?;

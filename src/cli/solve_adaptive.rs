@@ -1,0 +1,201 @@
+//! `heatgpu solve [heat1d] --mode march --tol E`: P1 marched with adaptive TR-BDF2 steps
+//! ([`crate::march_adaptive`]), on the CPU. Outputs: `--out` the kept levels (rows at accepted
+//! step times) and `NAME.times.npy` their times; `--png` the heat map at those times.
+
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ndarray::Array1;
+use ndarray_npy::WriteNpyExt;
+use serde_json::json;
+
+use crate::error::HeatError;
+use crate::march_adaptive::{check_options, check_problem, solve_adaptive, AdaptiveOptions};
+use crate::output::Outputs;
+use crate::precision::Precision;
+use crate::problem::Heat1D;
+use crate::solve::{Backend, Mode};
+
+use super::report::{emit, format_row, note, say, DelayedProgress};
+use super::solve::Heat1dArgs;
+
+/// `NAME.npy` -> `NAME.times.npy`.
+fn times_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+    out.with_file_name(format!("{stem}.times.npy"))
+}
+
+/// Refusals of flags that mean nothing with adaptive steps, each in one line.
+fn check_flags(args: &Heat1dArgs, tol: f64) -> Result<(), HeatError> {
+    if args.mode != Mode::March {
+        return Err(HeatError::invalid(
+            "tol",
+            tol,
+            "chooses the steps of a march: use it with --mode march (the all-at-once solve \
+             has the nt levels it is given)",
+        ));
+    }
+    if args.sweep.is_some() {
+        return Err(HeatError::invalid(
+            "tol",
+            tol,
+            "a sweep marches all members with the same fixed steps: drop --tol or --sweep",
+        ));
+    }
+    if let Some(nt) = args.problem.nt {
+        return Err(HeatError::invalid(
+            "nt",
+            nt,
+            "fixes the steps; --tol chooses them (TR-BDF2): give one of the two",
+        ));
+    }
+    if let Some(theta) = args.problem.theta {
+        return Err(HeatError::invalid(
+            "theta",
+            theta,
+            "picks a fixed-step theta scheme; --tol steps with TR-BDF2: give one of the two",
+        ));
+    }
+    match (args.compute.backend, args.compute.precision) {
+        (Backend::Gpu, _) => Err(HeatError::invalid(
+            "backend",
+            "gpu",
+            "adaptive steps (--tol) run on the CPU; use --nt for the GPU march",
+        )),
+        (_, Some(Precision::F32)) => Err(HeatError::invalid(
+            "precision",
+            "f32",
+            "adaptive steps (--tol) run on the CPU in f64",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn run(args: &Heat1dArgs, problem: &Heat1D, tol: f64) -> anyhow::Result<()> {
+    check_flags(args, tol)?;
+    let options = AdaptiveOptions {
+        newton: args.newton.options(),
+        snapshot_every: args.snapshot_every,
+        ..AdaptiveOptions::new(tol)
+    };
+    check_problem(problem)?;
+    check_options(problem, &options)?;
+    let mut outputs = Outputs::new();
+    let out = outputs.reserve_opt("out", args.out.as_deref())?;
+    let times_out = match &args.out {
+        Some(path) => Some(outputs.reserve("out", &times_path(path))?),
+        None => None,
+    };
+    let png = outputs.reserve_opt("png", args.png.as_deref())?;
+    if args.compute.backend == Backend::Auto {
+        note("auto: CPU: adaptive steps run on the CPU");
+    }
+    let mut progress = DelayedProgress::new("per-mille of t_max");
+    let start = Instant::now();
+    let solution = solve_adaptive(problem, &options, &mut |done, total| {
+        progress.update(done, total)
+    })?;
+    let elapsed = start.elapsed();
+    drop(progress);
+    if let Some(slot) = out {
+        let context = format!("writing {}", outputs.target(slot).display());
+        solution
+            .field
+            .write_npy(BufWriter::new(outputs.file(slot)))
+            .map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+    }
+    if let Some(slot) = times_out {
+        let context = format!("writing {}", outputs.target(slot).display());
+        Array1::from(solution.times.clone())
+            .write_npy(BufWriter::new(outputs.file(slot)))
+            .map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+    }
+    if let Some(slot) = png {
+        let title = format!(
+            "T(x, t): nx = {}, adaptive TR-BDF2, tol = {tol:e}",
+            problem.nx
+        );
+        crate::plot::heat_map_png(
+            outputs.temp_path(slot),
+            &solution.field,
+            &solution.times,
+            problem.x_max,
+            &title,
+        )?;
+    }
+    outputs.commit()?;
+    let control = &solution.report.step_control;
+    let (h_min, h_max) = control.step_range();
+    let last = solution.field.row(solution.field.nrows() - 1).to_vec();
+    let v = &solution.verification;
+    let mut text = String::new();
+    if args.json {
+        let summary = json!({
+            "problem": problem,
+            "label": solution.label,
+            "mode": "march-adaptive",
+            "dx": problem.dx(),
+            "report": solution.report,
+            "accepted": control.accepted,
+            "rejected": control.rejected,
+            "failed_solves": control.failed_solves,
+            "smallest_step": h_min,
+            "largest_step": h_max,
+            "verification": v,
+            "elapsed_s": elapsed.as_secs_f64(),
+            "levels_kept": solution.times.len(),
+            "times": solution.times,
+            "final_level": last,
+            "out": args.out,
+            "times_out": args.out.as_deref().map(times_path),
+            "png": args.png,
+        });
+        say!(text, "{}", serde_json::to_string_pretty(&summary)?);
+        return emit(&text);
+    }
+    say!(text, "backend    {}", solution.label);
+    say!(
+        text,
+        "problem    nx = {}, dx = {:.4e}, t_max = {:?}, alpha = {:?}, beta = {:?} (nt and theta \
+         unused: steps chosen adaptively)",
+        problem.nx,
+        problem.dx(),
+        problem.t_max,
+        problem.alpha,
+        problem.beta
+    );
+    say!(
+        text,
+        "steps      adaptive TR-BDF2, tol = {tol:e}: {} accepted, {} rejected, {} failed solves, \
+         h from {h_min:.3e} to {h_max:.3e}; {} Newton iterations in {} stage solves",
+        control.accepted,
+        control.rejected,
+        control.failed_solves,
+        solution.report.stages.newton_iterations,
+        solution.report.stages.stage_solves
+    );
+    say!(
+        text,
+        "verified   |F|_scaled = {:.3e} <= target {:.3e} (rounding floor {:.3e}; {})",
+        v.residual,
+        v.target,
+        v.floor,
+        v.evaluated
+    );
+    say!(text, "time       {:.3} s", elapsed.as_secs_f64());
+    say!(text, "T(x, t_max) = {}", format_row(&last));
+    if let Some(path) = &args.out {
+        let (rows, cols) = solution.field.dim();
+        say!(
+            text,
+            "wrote      {} ({rows} x {cols} f64, rows at accepted step times) and {}",
+            path.display(),
+            times_path(path).display()
+        );
+    }
+    if let Some(path) = &args.png {
+        say!(text, "wrote      {}", path.display());
+    }
+    emit(&text)
+}
