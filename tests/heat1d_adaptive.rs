@@ -185,18 +185,28 @@ fn linear_far_fewer_steps_than_fixed_steps_of_the_same_accuracy() {
     let exact: Vec<Vec<f64>> = (1..=OUTPUTS)
         .map(|k| semi_discrete_level(&p, k as f64 * p.t_max / OUTPUTS as f64))
         .collect();
-    let tol = 1e-4;
-    let (levels, attempts) = adaptive_at_outputs(&p, tol);
-    let error = trajectory_error(&levels, &exact);
-    let tr_bdf2 = fewest_steps(error, |n| trajectory_error(&fixed_tr_bdf2(&p, n), &exact));
-    let cn = fewest_steps(error, |n| trajectory_error(&crank_nicolson(&p, n), &exact));
-    println!(
-        "linear nx 11, tol {tol:e}: adaptive {attempts} attempts, error {error:.3e}; fixed \
-         TR-BDF2 {tr_bdf2} steps; fixed Crank-Nicolson {cn} steps"
-    );
-    assert!(error <= tol);
-    assert!(tr_bdf2 >= 3 * attempts, "{tr_bdf2} vs {attempts}");
-    assert!(cn >= 3 * attempts, "{cn} vs {attempts}");
+    for tol in [1e-3, 1e-4, 1e-5] {
+        let (levels, attempts) = adaptive_at_outputs(&p, tol);
+        let error = trajectory_error(&levels, &exact);
+        let tr_bdf2 = fewest_steps(error, |n| trajectory_error(&fixed_tr_bdf2(&p, n), &exact));
+        let cn = fewest_steps(error, |n| trajectory_error(&crank_nicolson(&p, n), &exact));
+        // For the record: judged at t_max alone, where diffusion has damped the early steps'
+        // errors, a fixed step needs no more steps than the adaptive run (not asserted).
+        let final_error = max_diff(&levels[OUTPUTS - 1], &exact[OUTPUTS - 1]);
+        let final_only = fewest_steps(final_error, |n| {
+            max_diff(&fixed_tr_bdf2(&p, n)[OUTPUTS - 1], &exact[OUTPUTS - 1])
+        });
+        println!(
+            "linear nx 11, tol {tol:e}: adaptive {attempts} attempts, max error at the outputs \
+             {error:.3e}; fixed TR-BDF2 {tr_bdf2} steps ({:.1}x); fixed Crank-Nicolson {cn} \
+             steps ({:.1}x); at t_max alone ({final_error:.3e}) fixed TR-BDF2 {final_only} steps",
+            tr_bdf2 as f64 / attempts as f64,
+            cn as f64 / attempts as f64
+        );
+        assert!(error <= tol);
+        assert!(tr_bdf2 >= 3 * attempts, "{tr_bdf2} vs {attempts}");
+        assert!(cn >= 3 * attempts, "{cn} vs {attempts}");
+    }
 }
 
 /// alpha(T) = alpha (1 + beta (T - 25)): diffusivity 1.7 times larger at the hot end.
