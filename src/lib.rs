@@ -2,7 +2,8 @@
 //! and implicit time marching, on the GPU (wgpu/WGSL) with an f64 CPU reference and fallback.
 //!
 //! Layout: [`problem`] (definitions), [`kernels`] (CPU twins of the shaders), [`newton`] and
-//! [`march`] (drivers, written once against small traits), [`backend`] (cpu, gpu),
+//! [`march`] (drivers, written once against small traits), [`march_adaptive`] (P1 with
+//! adaptive TR-BDF2 steps), [`backend`] (cpu, gpu),
 //! [`solve`] and [`sweep`] (entry points), [`bench`] (GPU vs CPU), [`output`] and [`plot`]
 //! (files), [`exact`] (exact solutions for checks), [`cli`].
 

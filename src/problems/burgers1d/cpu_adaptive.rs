@@ -10,11 +10,9 @@
 //! Memory: the step's 9 arrays of n and 3 more (`u_g`, `h f(u_n)`, the estimate); an attempt
 //! allocates nothing.
 
-use serde::Serialize;
-
 use crate::error::{HeatError, Result};
-use crate::newton::{newton_solve_into, NewtonOptions, NewtonStats};
-use crate::solver::step_control::{tr_bdf2, AdaptiveStepper, Attempt};
+use crate::newton::{NewtonOptions, NewtonStats};
+use crate::solver::step_control::{solve_stage, tr_bdf2, AdaptiveStepper, Attempt};
 
 use super::cpu_step::CpuBurgersStep;
 use super::params::Burgers1D;
@@ -22,32 +20,8 @@ use super::params::Burgers1D;
 /// Fraction of `tol` at which each stage's Newton solve stops.
 pub const NEWTON_TOL_FRACTION: f64 = 1e-3;
 
-/// Newton totals over an adaptive run.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct StageStats {
-    pub stage_solves: usize,
-    pub newton_iterations: usize,
-    /// Largest final scaled residual of a stage of an accepted step.
-    pub max_stage_residual: f64,
-    /// Largest target (`max(atol, floor)`) a stage was solved to, and largest floor.
-    pub max_stage_target: f64,
-    pub max_stage_floor: f64,
-    pub max_iterations_per_stage: usize,
-}
-
-impl StageStats {
-    /// Folds `other` (an accepted attempt) into these totals.
-    fn add(&mut self, other: &StageStats) {
-        self.stage_solves += other.stage_solves;
-        self.newton_iterations += other.newton_iterations;
-        self.max_stage_residual = self.max_stage_residual.max(other.max_stage_residual);
-        self.max_stage_target = self.max_stage_target.max(other.max_stage_target);
-        self.max_stage_floor = self.max_stage_floor.max(other.max_stage_floor);
-        self.max_iterations_per_stage = self
-            .max_iterations_per_stage
-            .max(other.max_iterations_per_stage);
-    }
-}
+/// Newton totals over an adaptive run (shared with every adaptive march).
+pub use crate::solver::step_control::StageStats;
 
 /// TR-BDF2 for one Burgers member.
 pub struct CpuBurgersAdaptive {
@@ -103,22 +77,12 @@ impl CpuBurgersAdaptive {
 
     /// One stage's Newton solve; `false` when it did not converge.
     fn solve_stage(&mut self) -> Result<bool> {
-        match newton_solve_into(&mut self.step, &self.newton, &mut self.newton_stats) {
-            Ok(_) => {
-                let s = &self.newton_stats;
-                self.attempt.add(&StageStats {
-                    stage_solves: 1,
-                    newton_iterations: s.iterations,
-                    max_stage_residual: s.final_residual(),
-                    max_stage_target: s.target,
-                    max_stage_floor: s.floor,
-                    max_iterations_per_stage: s.iterations,
-                });
-                Ok(true)
-            }
-            Err(HeatError::Newton(_) | HeatError::Cyclic(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        solve_stage(
+            &mut self.step,
+            &self.newton,
+            &mut self.newton_stats,
+            &mut self.attempt,
+        )
     }
 }
 
