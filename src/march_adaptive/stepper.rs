@@ -1,6 +1,6 @@
 //! TR-BDF2 for P1 on the CPU: the heat equation's method of lines `dT/dt = f(T)`,
 //! `f(T)_j = a L(T)_j` on the interior (`a = alpha0 / dx^2`, `L` the flux form of
-//! [`crate::kernels::params::energy_balance`], linear or with `alpha(T)`), Dirichlet values
+//! `kernels::params::energy_balance`, linear or with `alpha(T)`), Dirichlet values
 //! held on the two boundary points.
 //!
 //! Each stage of [`tr_bdf2`] is `w - c f(w) = q` with `c = D h`: exactly the energy row of a
