@@ -15,8 +15,10 @@
 //! with the last Newton matrix (`-(I - c J)/c`, right side `-e/c`).
 //!
 //! Memory: 13 arrays of nx; an attempt allocates nothing. Bytes per unknown and attempt
-//! (linear, f64): explicit part 24, two stages of one iteration (assemble 40, Thomas 64,
-//! trial and residual 40 each), estimate 120: about 500.
+//! (f64), counted from the passes: explicit part and stage set-up about 110; per Newton
+//! iteration about 185 (assemble 48, Thomas 64, norms 16, trial and its residual 40, plus the
+//! first residual 16); the estimate about 150. The linear problem (one iteration per stage):
+//! about 630; each further iteration of `alpha(T)` adds 185.
 
 use crate::error::Result;
 use crate::kernels::heat_residual::{fold_energy_levels, FLAT};
