@@ -57,6 +57,14 @@ fn check_flags(args: &Heat1dArgs, tol: f64) -> Result<(), HeatError> {
             "picks a fixed-step theta scheme; --tol steps with TR-BDF2: give one of the two",
         ));
     }
+    if let Some(rtol) = args.newton.rtol {
+        return Err(HeatError::invalid(
+            "rtol",
+            rtol,
+            "is relative to a solve's first residual; adaptive stages stop at 1e-3 tol (raise \
+             it with --atol)",
+        ));
+    }
     match (args.compute.backend, args.compute.precision) {
         (Backend::Gpu, _) => Err(HeatError::invalid(
             "backend",
