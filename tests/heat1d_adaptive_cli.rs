@@ -78,7 +78,7 @@ fn json_report_npy_and_times() {
 }
 
 #[test]
-fn plain_solve_takes_tol_and_reports_in_text() {
+fn plain_solve_takes_tol_reports_in_text_and_draws() {
     let run = heatgpu(&[
         "solve",
         "--mode",

@@ -6,12 +6,13 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::Array1;
+use ndarray::{Array1, Array2};
 use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::error::HeatError;
 use crate::march_adaptive::{check_options, check_problem, solve_adaptive, AdaptiveOptions};
+use crate::memory::{bytes_for, ensure_fits};
 use crate::output::Outputs;
 use crate::precision::Precision;
 use crate::problem::Heat1D;
@@ -80,6 +81,35 @@ fn check_flags(args: &Heat1dArgs, tol: f64) -> Result<(), HeatError> {
     }
 }
 
+/// Rows of the heat map: adaptive steps crowd where the solution changes fast, and the map
+/// spreads its rows evenly, so it is drawn from the kept level nearest to each of
+/// [`PICTURE_ROWS`] evenly spaced times (labelled with the kept levels' own times; no
+/// interpolation).
+pub const PICTURE_ROWS: usize = 256;
+
+fn evenly_in_time(field: &Array2<f64>, times: &[f64]) -> anyhow::Result<(Array2<f64>, Vec<f64>)> {
+    let nx = field.ncols();
+    ensure_fits(
+        "heat map rows",
+        bytes_for(PICTURE_ROWS, nx * 8),
+        "drop --png",
+    )?;
+    let t_end = times[times.len() - 1];
+    let picked: Vec<usize> = (0..PICTURE_ROWS)
+        .map(|r| {
+            let t = t_end * r as f64 / (PICTURE_ROWS - 1) as f64;
+            let after = times.partition_point(|&s| s < t).min(times.len() - 1);
+            match after {
+                0 => 0,
+                k if t - times[k - 1] < times[k] - t => k - 1,
+                k => k,
+            }
+        })
+        .collect();
+    let rows = Array2::from_shape_fn((PICTURE_ROWS, nx), |(r, j)| field[[picked[r], j]]);
+    Ok((rows, picked.iter().map(|&k| times[k]).collect()))
+}
+
 pub(super) fn run(args: &Heat1dArgs, problem: &Heat1D, tol: f64) -> anyhow::Result<()> {
     check_flags(args, tol)?;
     let options = AdaptiveOptions {
@@ -124,10 +154,11 @@ pub(super) fn run(args: &Heat1dArgs, problem: &Heat1D, tol: f64) -> anyhow::Resu
             "T(x, t): nx = {}, adaptive TR-BDF2, tol = {tol:e}",
             problem.nx
         );
+        let (field, times) = evenly_in_time(&solution.field, &solution.times)?;
         crate::plot::heat_map_png(
             outputs.temp_path(slot),
-            &solution.field,
-            &solution.times,
+            &field,
+            &times,
             problem.x_max,
             &title,
         )?;
