@@ -172,6 +172,7 @@ pub(super) fn run(args: &Heat1dArgs, problem: &Heat1D, tol: f64) -> anyhow::Resu
     if args.json {
         let summary = json!({
             "problem": problem,
+            "unused": ["nt", "theta"],
             "label": solution.label,
             "mode": "march-adaptive",
             "dx": problem.dx(),
@@ -237,4 +238,35 @@ pub(super) fn run(args: &Heat1dArgs, problem: &Heat1D, tol: f64) -> anyhow::Resu
         say!(text, "wrote      {}", path.display());
     }
     emit(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picture_rows_are_the_kept_levels_nearest_to_even_times() {
+        // Kept levels crowded early: t = 0, 0.1, 0.2, 0.3, 10.
+        let times = [0.0, 0.1, 0.2, 0.3, 10.0];
+        let field = Array2::from_shape_fn((5, 3), |(i, j)| (10 * i + j) as f64);
+        let (rows, labels) = evenly_in_time(&field, &times).unwrap();
+        assert_eq!(rows.dim(), (PICTURE_ROWS, 3));
+        assert_eq!((labels[0], labels[PICTURE_ROWS - 1]), (0.0, 10.0));
+        for (r, label) in labels.iter().enumerate() {
+            let t = 10.0 * r as f64 / (PICTURE_ROWS - 1) as f64;
+            let nearest = times
+                .iter()
+                .copied()
+                .min_by(|a, b| (a - t).abs().total_cmp(&(b - t).abs()))
+                .unwrap();
+            assert_eq!(*label, nearest, "row {r} at t = {t}");
+            let k = times.iter().position(|&s| s == nearest).unwrap();
+            assert_eq!(rows.row(r), field.row(k));
+        }
+        // Rows before t = 5 show a level near 0.3 at most; after, the last.
+        assert_eq!(
+            labels.iter().filter(|&&l| l == 10.0).count(),
+            PICTURE_ROWS / 2
+        );
+    }
 }
