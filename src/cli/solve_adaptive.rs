@@ -263,10 +263,7 @@ mod tests {
             let k = times.iter().position(|&s| s == nearest).unwrap();
             assert_eq!(rows.row(r), field.row(k));
         }
-        // Rows before t = 5 show a level near 0.3 at most; after, the last.
-        assert_eq!(
-            labels.iter().filter(|&&l| l == 10.0).count(),
-            PICTURE_ROWS / 2
-        );
+        // Rows after t = 5.15 (halfway from 0.3 to 10) show the last level.
+        assert_eq!(labels.iter().filter(|&&l| l == 10.0).count(), 124);
     }
 }
