@@ -13,11 +13,13 @@ use serde::Serialize;
 
 use crate::backend::cpu::{CpuSpaceTime, CpuStep};
 use crate::backend::gpu::GpuHeatSession;
+use crate::backend::gpu_affine::GpuBlockedAffine;
 use crate::backend::ComputeLabel;
 use crate::cancel;
 use crate::error::{HeatError, Result};
 use crate::gpu::{AdapterRequest, GpuContext};
-use crate::kernels::{heat_residual_norm, HeatParams};
+use crate::kernels::affine_powers::MAX_INTERIOR;
+use crate::kernels::{heat_residual_norm, BlockedAffineSolve, HeatParams};
 use crate::march::{kept_level_count, march, snapshot_levels, MarchStats};
 use crate::memory::{bytes_for, ensure_fits};
 use crate::newton::{
@@ -111,6 +113,14 @@ pub enum SolveReport {
         steps: usize,
         elapsed_s: f64,
     },
+    /// The linear system solved directly by blocked powers of the one-step map (beta = 0,
+    /// nx - 2 <= 32): every level in parallel, verified in the same pass.
+    Blocked {
+        levels: usize,
+        /// Levels per block (K): each level is one mat-vec with `M^j` from its block's start.
+        block_levels: usize,
+        elapsed_s: f64,
+    },
 }
 
 impl SolveReport {
@@ -121,6 +131,9 @@ impl SolveReport {
             SolveReport::March(stats) => format!("every step: {}", stats.stopping),
             SolveReport::LinearMarch { .. } => {
                 "every step: one linear solve, residual checked on the device".to_string()
+            }
+            SolveReport::Blocked { .. } => {
+                "direct solve: every level from the powers of the one-step map".to_string()
             }
         }
     }
@@ -212,6 +225,18 @@ impl WorkShape {
     pub fn prefers_gpu(&self) -> (bool, String) {
         let per_step = self.nx * self.members;
         match self.mode {
+            // Issue 11's costs: the CPU's blocked solve writes and verifies the field in about 2
+            // copy-times on 2 cores; a GPU's (16 B per unknown at device bandwidth) must then
+            // send the field to the host (8 B per unknown over PCIe), which costs as much.
+            _ if self.linear && self.nx - 2 <= MAX_INTERIOR && self.members == 1 => (
+                false,
+                format!(
+                    "the linear system with {} points per level is solved directly by blocked \
+                     powers on every CPU core in about 2 copy-times of the field; a GPU would \
+                     spend that sending the field back",
+                    self.nx
+                ),
+            ),
             Mode::AllAtOnce if self.nx < 4096 => (
                 false,
                 format!(
@@ -327,7 +352,12 @@ pub fn host_bytes_needed(
         Compute::Gpu(_) if compute.device_is_host() => SOFTWARE_ADAPTER_BYTES,
         _ => 0,
     };
-    match (options.mode, compute) {
+    let mode = match (options.mode, compute) {
+        // The GPU's blocked solve keeps the whole field, as the all-at-once solve does.
+        (Mode::March, Compute::Gpu(_)) if blocked_applies(problem, options) => Mode::AllAtOnce,
+        (mode, _) => mode,
+    };
+    match (mode, compute) {
         // Iterate (the guess), direction, trial; the kept field is a copy unless every level
         // is kept (then it is the iterate), made after direction and trial are freed.
         (Mode::AllAtOnce, Compute::Cpu) => (
@@ -400,8 +430,14 @@ pub fn solve(
         (Mode::AllAtOnce, Compute::Cpu) => {
             solve_all_at_once_cpu(problem, options, initial_guess, progress)?
         }
+        (_, Compute::Gpu(ctx)) if blocked_applies(problem, options) => {
+            solve_blocked_gpu(problem, options, *ctx)?
+        }
         (Mode::AllAtOnce, Compute::Gpu(ctx)) => {
             solve_all_at_once_gpu(problem, options, *ctx, initial_guess, progress)?
+        }
+        (Mode::March, Compute::Cpu) if blocked_applies(problem, options) => {
+            solve_blocked_cpu(problem, options)?
         }
         (Mode::March, Compute::Cpu) => solve_march_cpu(problem, options, progress)?,
         (Mode::March, Compute::Gpu(ctx)) => {
@@ -439,6 +475,101 @@ fn verify_field(
         evaluated: "all levels, in f64 on the host",
     }
     .check()
+}
+
+/// Whether the linear system is solved directly by blocked powers (issue 11): beta = 0, at
+/// most 32 interior points, and every level is wanted (all-at-once, or a march that keeps every
+/// level; a march keeping fewer levels keeps its O(nx) memory and steps). The CPU's all-at-once
+/// Newton takes its direction from the same blocked solve (one iteration).
+pub fn blocked_applies(problem: &Heat1D, options: &SolveOptions) -> bool {
+    problem.is_linear()
+        && problem.nx - 2 <= MAX_INTERIOR
+        && (options.mode == Mode::AllAtOnce || options.snapshot_every == 1)
+}
+
+/// The target of a direct solve: `max(atol, floor)` (no initial residual to be relative to).
+fn direct_verification(
+    problem: &Heat1D,
+    options: &SolveOptions,
+    residual: f64,
+    precision: Precision,
+    evaluated: &'static str,
+) -> Result<Verification> {
+    let floor = HeatParams::new(problem).rounding_floor(precision.eps());
+    Verification {
+        residual,
+        floor,
+        target: options.newton.atol.max(floor),
+        evaluated,
+    }
+    .check()
+}
+
+fn solve_blocked_cpu(problem: &Heat1D, options: &SolveOptions) -> Result<Solution> {
+    let start = std::time::Instant::now();
+    let params = HeatParams::new(problem);
+    let mut solve = BlockedAffineSolve::new(&params).expect("blocked_applies checked the shape");
+    let mut v = vec![0.0; problem.unknowns()];
+    let check = solve.solve_into(&mut v);
+    check_finite_levels(&v, problem.nx, "the solution")?;
+    // The residual of every row was evaluated in f64 while its tile was in cache.
+    let verification = direct_verification(
+        problem,
+        options,
+        check.residual,
+        Precision::F64,
+        "all levels, in f64 on the host, fused with the solve",
+    )?;
+    Ok(Solution {
+        field: keep_levels(problem, v, options.snapshot_every),
+        levels: snapshot_levels(problem.nt, options.snapshot_every),
+        label: ComputeLabel::cpu(),
+        report: SolveReport::Blocked {
+            levels: problem.nt,
+            block_levels: solve.powers().block_levels(),
+            elapsed_s: start.elapsed().as_secs_f64(),
+        },
+        verification,
+        f32_bound: None,
+    })
+}
+
+fn solve_blocked_gpu(
+    problem: &Heat1D,
+    options: &SolveOptions,
+    ctx: GpuContext,
+) -> Result<Solution> {
+    let start = std::time::Instant::now();
+    let precision = ctx.precision();
+    let mut solve = GpuBlockedAffine::new(ctx, problem)?;
+    let device = solve.solve()?;
+    if !device.residual.is_finite() {
+        // The host check below names the first non-finite value.
+        check_finite_levels(&solve.solution()?, problem.nx, "the solution")?;
+    }
+    let v = solve.solution()?;
+    check_finite_levels(&v, problem.nx, "the solution")?;
+    // Verified again in f64 on the host, on the array that is returned.
+    let residual = heat_residual_norm(&HeatParams::new(problem), &v);
+    let verification = direct_verification(
+        problem,
+        options,
+        residual,
+        precision,
+        "all levels, in f64 on the host",
+    )?;
+    Ok(Solution {
+        field: keep_levels(problem, v, options.snapshot_every),
+        levels: snapshot_levels(problem.nt, options.snapshot_every),
+        label: solve.label(),
+        report: SolveReport::Blocked {
+            levels: problem.nt,
+            block_levels: solve.layout().0,
+            elapsed_s: start.elapsed().as_secs_f64(),
+        },
+        verification,
+        f32_bound: None,
+    })
 }
 
 fn solve_all_at_once_cpu(
@@ -735,7 +866,13 @@ mod tests {
             "a sweep of 1024 members fills a GPU"
         );
         let (_, why) = WorkShape::of(&users, Mode::AllAtOnce, 1).prefers_gpu();
-        assert!(why.contains("1000000 levels of 11 points"), "{why}");
+        assert!(why.contains("blocked"), "{why}");
+        let nonlinear = Heat1D {
+            beta: 0.01,
+            ..Heat1D::default()
+        };
+        let (gpu, why) = WorkShape::of(&nonlinear, Mode::AllAtOnce, 1).prefers_gpu();
+        assert!(!gpu && why.contains("1000000 levels of 11 points"), "{why}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::kernels::heat_residual::{fold_energy_levels, FLAT};
 use crate::kernels::max_abs::{max_abs, max_abs2, MaxAbsLanes};
 use crate::kernels::params::{energy_stencil, level_stencils};
 use crate::kernels::{
-    heat_residual_norm, newton_march, newton_trial, thomas_solve, AffineLevelMap, HeatParams,
+    heat_residual_norm, newton_march, newton_trial, thomas_solve, BlockedAffineSolve, HeatParams,
     MarchNorms,
 };
 use crate::march::LevelStepper;
@@ -23,10 +23,12 @@ pub struct CpuSpaceTime {
     trial: Vec<f64>,
     /// Elimination scratch of the Thomas march (`nx`).
     scratch: Vec<f64>,
-    /// Linear problems with few interior points march the exact affine map instead.
-    affine: Option<AffineLevelMap>,
-    /// The affine march also forms the full step `trial = v + dv` and its residual norm; the
-    /// first trial of the line search (lambda = 1) then needs no pass of its own.
+    /// Linear problems with few interior points (nx - 2 <= 32) are solved directly by blocked
+    /// powers of the one-step map, every level in parallel (issue 11): the Newton direction
+    /// is `dv = w - v` with `w` the exact discrete solution, to a few ulps whatever nt.
+    blocked: Option<BlockedAffineSolve>,
+    /// The blocked solve also forms the full step `trial = v + dv = w` and its residual norm;
+    /// the first trial of the line search (lambda = 1) then needs no pass of its own.
     full_step_norm: Option<f64>,
 }
 
@@ -48,7 +50,7 @@ impl CpuSpaceTime {
         let n = problem.unknowns();
         Ok(CpuSpaceTime {
             full_step_norm: None,
-            affine: AffineLevelMap::new(&params),
+            blocked: BlockedAffineSolve::new(&params),
             params,
             iterate: initial_guess,
             direction: vec![0.0; n],
@@ -59,8 +61,13 @@ impl CpuSpaceTime {
 
     /// Forces the general Thomas march even for linear problems (for tests and benchmarks).
     pub fn without_affine_map(mut self) -> CpuSpaceTime {
-        self.affine = None;
+        self.blocked = None;
         self
+    }
+
+    /// Whether the direction comes from the blocked solve (linear, nx - 2 <= 32).
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.is_some()
     }
 
     /// Restarts from a new guess without reallocating (checked like the first one).
@@ -93,15 +100,11 @@ impl NewtonSystem for CpuSpaceTime {
 
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
         self.full_step_norm = None;
-        let MarchNorms { step, iterate } = match &self.affine {
-            Some(map) => {
-                let (norms, trial_norm) = map.newton_march_with_trial(
-                    &self.params,
-                    &self.iterate,
-                    &mut self.direction,
-                    &mut self.trial,
-                );
-                self.full_step_norm = Some(trial_norm);
+        let MarchNorms { step, iterate } = match &mut self.blocked {
+            Some(blocked) => {
+                let (norms, check) =
+                    blocked.direction_into(&self.iterate, &mut self.direction, &mut self.trial);
+                self.full_step_norm = Some(check.residual);
                 norms
             }
             None => newton_march(

@@ -192,6 +192,14 @@ fn run_heat1d(args: &Heat1dArgs) -> anyhow::Result<()> {
                 say!(text, "  iteration {k:2}: |F|_scaled = {r:.3e}{lambda}");
             }
         }
+        SolveReport::Blocked {
+            levels,
+            block_levels,
+            ..
+        } => say!(
+            text,
+            "mode       blocked direct solve: {levels} levels in blocks of {block_levels}, every level one mat-vec from its block's start"
+        ),
         SolveReport::LinearMarch { steps, .. } => say!(
             text,
             "mode       linear march: {steps} steps, one tridiagonal solve each"

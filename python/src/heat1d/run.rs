@@ -33,12 +33,13 @@ pub const SWEEP_PARAMS: &[&str] = &["alpha", "t_x0", "t_xl", "t_t0"];
 pub const SWEEP_OPTIONS: &[&str] = &["snapshot_every"];
 
 /// Newton iterations (all-at-once), Newton iterations over all steps (march), or linear solves
-/// (the linear march: one per step).
+/// (the linear march: one per step; the blocked direct solve: one).
 fn iterations(report: &SolveReport) -> usize {
     match report {
         SolveReport::AllAtOnce { newton, .. } => newton.iterations,
         SolveReport::March(stats) => stats.newton_iterations,
         SolveReport::LinearMarch { steps, .. } => *steps,
+        SolveReport::Blocked { .. } => 1,
     }
 }
 
