@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::newton::NewtonFailure;
+use crate::solver::newton::NewtonFailure;
 
 #[derive(Debug, Error)]
 pub enum HeatError {
@@ -76,7 +76,7 @@ pub enum HeatError {
 
     /// A tridiagonal solve refused (not diagonally dominant, bad shape) or failed on the device.
     #[error(transparent)]
-    Tridiag(#[from] crate::kernels::tridiag::TridiagError),
+    Tridiag(#[from] crate::linalg::tridiag::TridiagError),
 
     /// A cyclic tridiagonal solve found its system singular or its result non-finite.
     #[error(transparent)]

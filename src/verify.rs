@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::{HeatError, Result};
 use crate::precision::Precision;
-use crate::problem::Heat1D;
+use crate::problems::heat1d::params::Heat1D;
 
 /// The verified residual of a result and what it was judged against.
 #[derive(Clone, Debug, PartialEq, Serialize)]

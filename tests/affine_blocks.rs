@@ -9,8 +9,10 @@
 //! `exp(i ln1p(g_k - 1))`; the mode sums are double-double, so the reference is good to a few
 //! 1e-15 K.
 
-use heatgpu::kernels::double_double::{two_prod, Dd};
-use heatgpu::kernels::{newton_march, AffineLevelMap, BlockedAffineSolve, HeatParams};
+use heatgpu::linalg::double_double::{two_prod, Dd};
+use heatgpu::problems::heat1d::kernels::{
+    newton_march, AffineLevelMap, BlockedAffineSolve, HeatParams,
+};
 use heatgpu::Heat1D;
 
 /// The exact solution of the theta scheme with the f64 parameters of `p`.
@@ -102,7 +104,7 @@ fn users_problem(nt: usize, theta: f64) -> Heat1D {
 }
 
 /// The field from the blocked solve, with its verification.
-fn blocked(p: &Heat1D) -> (Vec<f64>, heatgpu::kernels::FieldCheck) {
+fn blocked(p: &Heat1D) -> (Vec<f64>, heatgpu::problems::heat1d::kernels::FieldCheck) {
     let hp = HeatParams::new(p);
     let mut solve = BlockedAffineSolve::new(&hp).expect("linear, nx <= 34");
     let mut field = vec![0.0; p.unknowns()];
@@ -210,7 +212,7 @@ fn users_problem_at_ten_million_levels() {
 /// drifted 8.4e-10 K, the Thomas march 3e-12 to 4e-10 K) and the run is verified.
 #[test]
 fn all_at_once_solve_does_not_drift_over_a_million_levels() {
-    use heatgpu::solve::{solve_cpu, SolveOptions};
+    use heatgpu::problems::heat1d::solve::{solve_cpu, SolveOptions};
     for theta in [0.0, 1.0] {
         let p = users_problem(1_000_000, theta);
         let solution = solve_cpu(&p, &SolveOptions::default(), None, &mut |_, _| {}).unwrap();

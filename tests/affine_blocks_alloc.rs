@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use heatgpu::kernels::{BlockedAffineSolve, HeatParams};
+use heatgpu::problems::heat1d::kernels::{BlockedAffineSolve, HeatParams};
 use heatgpu::Heat1D;
 
 struct CountingAllocator;

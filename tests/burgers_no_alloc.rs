@@ -4,12 +4,12 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use heatgpu::march::LevelStepper;
-use heatgpu::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
 use heatgpu::problems::burgers1d::cpu_adaptive::CpuBurgersAdaptive;
 use heatgpu::problems::burgers1d::cpu_space_time::CpuBurgersSpaceTime;
 use heatgpu::problems::burgers1d::cpu_step::CpuBurgersStep;
 use heatgpu::problems::burgers1d::{Burgers1D, Stepping};
+use heatgpu::solver::march::LevelStepper;
+use heatgpu::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
 use heatgpu::solver::step_control::AdaptiveStepper;
 
 struct CountingAllocator;

@@ -4,9 +4,11 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use heatgpu::backend::cpu::CpuSpaceTime;
-use heatgpu::kernels::{heat_residual, heat_residual_norm, newton_march, newton_trial, HeatParams};
-use heatgpu::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
+use heatgpu::problems::heat1d::cpu::CpuSpaceTime;
+use heatgpu::problems::heat1d::kernels::{
+    heat_residual, heat_residual_norm, newton_march, newton_trial, HeatParams,
+};
+use heatgpu::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
 use heatgpu::Heat1D;
 
 struct CountingAllocator;

@@ -1,9 +1,9 @@
 //! Every bad input gets an error that names the parameter and the limit; nothing panics.
 
-use heatgpu::backend::cpu::CpuSpaceTime;
 use heatgpu::memory::MemoryBudget;
-use heatgpu::newton::{newton_solve, NewtonOptions};
-use heatgpu::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::problems::heat1d::cpu::CpuSpaceTime;
+use heatgpu::problems::heat1d::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::solver::newton::{newton_solve, NewtonOptions};
 use heatgpu::{Heat1D, HeatError};
 
 fn error_of(p: Heat1D) -> String {

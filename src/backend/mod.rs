@@ -1,13 +1,5 @@
-//! Compute backends. Each implements [`crate::newton::NewtonSystem`] for the problems it
-//! solves, so the Newton driver and the time march are written once.
-
-pub mod cpu;
-pub mod gpu;
-pub mod gpu_affine;
-pub mod gpu_newton_scan;
-pub mod gpu_scan;
-pub mod gpu_tridiag;
-pub mod theta_march;
+//! Which backend produced a result ([`ComputeLabel`]). The backends themselves live with their
+//! problems (`problems/*/cpu*`, `problems/*/gpu*`), each implementing the drivers' traits.
 
 use serde::Serialize;
 
@@ -38,3 +30,13 @@ impl std::fmt::Display for ComputeLabel {
         write!(f, "{} [{}] {}", self.backend, self.device, self.precision)
     }
 }
+
+// The first layout's paths (`heatgpu::backend::cpu`, ...), kept for code written against them.
+#[doc(hidden)]
+pub use crate::linalg::{gpu_scan, gpu_tridiag};
+#[doc(hidden)]
+pub use crate::problems::heat1d::gpu::session as gpu;
+#[doc(hidden)]
+pub use crate::problems::heat1d::gpu::{blocked as gpu_affine, newton_scan as gpu_newton_scan};
+#[doc(hidden)]
+pub use crate::problems::heat1d::{cpu, theta_march};

@@ -9,17 +9,17 @@ use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::error::HeatError;
-use crate::march::kept_level_count;
 use crate::memory::ensure_fits;
 use crate::output::Outputs;
-use crate::problem::Heat1D;
 use crate::problems::burgers1d::cli::BurgersArgs;
 use crate::problems::diffusion2d::cli::Diffusion2dArgs;
-use crate::solve::{
+use crate::problems::heat1d::params::Heat1D;
+use crate::problems::heat1d::solve::{
     host_bytes_needed, linear_march, linear_march_host_bytes, solve, Mode, SolveOptions,
     SolveReport, WorkShape,
 };
-use crate::sweep::Sweep;
+use crate::problems::heat1d::sweep::Sweep;
+use crate::solver::march::kept_level_count;
 
 use super::args::{ComputeArgs, NewtonArgs, ProblemArgs};
 use super::report::{emit, format_row, note, print_problem, say, DelayedProgress};

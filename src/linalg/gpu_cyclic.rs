@@ -20,7 +20,7 @@
 use crate::error::{HeatError, Result};
 use crate::gpu::layout::WgslStruct;
 use crate::gpu::{shader_source, GpuContext, GpuError};
-use crate::kernels::{PartitionPlan, MAX_SWEEP_ROWS};
+use crate::linalg::{PartitionPlan, MAX_SWEEP_ROWS};
 
 /// A storage array of `len` reals (COPY_DST too), refused when it exceeds one binding.
 pub(crate) fn storage_array(

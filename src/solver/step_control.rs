@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::{HeatError, Result};
-use crate::newton::serialize_seconds;
+use crate::solver::newton::serialize_seconds;
 
 /// The outcome of one attempted step.
 #[derive(Clone, Copy, Debug, PartialEq)]

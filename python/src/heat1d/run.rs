@@ -6,13 +6,13 @@
 
 use std::time::Instant;
 
-use heatgpu::march::{check_snapshot_every, kept_level_count};
 use heatgpu::memory::{bytes_for, ensure_fits};
-use heatgpu::solve::{
+use heatgpu::problems::heat1d::solve::{
     host_bytes_needed, linear_march, linear_march_host_bytes, solve as heat_solve, Compute, Mode,
     SolveOptions, SolveReport, WorkShape,
 };
-use heatgpu::sweep::{Sweep, MAX_MEMBERS};
+use heatgpu::problems::heat1d::sweep::{Sweep, MAX_MEMBERS};
+use heatgpu::solver::march::{check_snapshot_every, kept_level_count};
 use heatgpu::Heat1D;
 use numpy::{PyArray2, PyArray3, PyArrayMethods};
 use pyo3::prelude::*;

@@ -15,11 +15,11 @@
 
 use std::time::Instant;
 
-use heatgpu::kernels::{
+use heatgpu::memory::{bytes_for, ensure_fits};
+use heatgpu::problems::heat1d::kernels::{
     heat_jacobian, heat_residual, heat_residual_par, HeatParams, MarchCursor, Segment, JACOBIAN_ROW,
 };
-use heatgpu::memory::{bytes_for, ensure_fits};
-use heatgpu::problem::ResidualLayout;
+use heatgpu::problems::heat1d::params::ResidualLayout;
 use heatgpu::{Heat1D, HeatError};
 use numpy::{Element, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;

@@ -21,7 +21,7 @@ use crate::gpu::{AdapterRequest, GpuContext};
 use crate::memory::{bytes_for, ensure_fits};
 use crate::output::Outputs;
 use crate::precision::Precision;
-use crate::solve::Backend;
+use crate::problems::heat1d::solve::Backend;
 
 use super::exact::cole_hopf_level;
 use super::gpu::device_plan;
@@ -190,7 +190,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
 pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
     let base = args.problem();
     base.validate()?;
-    crate::march::check_snapshot_every(args.snapshot_every)?;
+    crate::solver::march::check_snapshot_every(args.snapshot_every)?;
     let members = match &args.sweep {
         Some(sweep) => sweep.members(&base)?,
         None => vec![base.clone()],

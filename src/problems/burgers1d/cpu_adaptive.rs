@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use crate::error::{HeatError, Result};
-use crate::newton::{newton_solve_into, NewtonOptions, NewtonStats};
+use crate::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats};
 use crate::solver::step_control::{tr_bdf2, AdaptiveStepper, Attempt};
 
 use super::cpu_step::CpuBurgersStep;

@@ -14,10 +14,10 @@
 //! Nothing is allocated after [`CpuBurgersStep::new`].
 
 use crate::error::{HeatError, Result};
-use crate::kernels::max_abs::{abs_bits, max_abs};
 use crate::linalg::cyclic::CyclicTridiag;
-use crate::march::LevelStepper;
-use crate::newton::{DirectionNorms, NewtonSystem};
+use crate::linalg::max_abs::{abs_bits, max_abs};
+use crate::solver::march::LevelStepper;
+use crate::solver::newton::{DirectionNorms, NewtonSystem};
 
 use super::exact::initial_level;
 use super::params::Burgers1D;

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use crate::backend::ComputeLabel;
 use crate::error::{HeatError, Result};
-use crate::march::{march, snapshot_levels};
 use crate::memory::ensure_fits;
-use crate::newton::{serialize_seconds, NewtonOptions};
+use crate::solver::march::{march, snapshot_levels};
+use crate::solver::newton::{serialize_seconds, NewtonOptions};
 use crate::solver::step_control::{integrate, StepControlOptions, StepControlReport};
 use crate::verify::Verification;
 
@@ -85,7 +85,7 @@ pub fn solve_cpu(
     sink: LevelSink<'_>,
 ) -> Result<BurgersReport> {
     let first = check_members(members)?;
-    crate::march::check_snapshot_every(snapshot_every)?;
+    crate::solver::march::check_snapshot_every(snapshot_every)?;
     match first.stepping {
         Stepping::Fixed { .. } if members.len() == 1 => march_fixed(first, snapshot_every, sink),
         Stepping::Fixed { .. } => super::sweep::march_sweep_cpu(members, snapshot_every, sink),
@@ -221,7 +221,7 @@ pub fn solve_gpu(
 ) -> Result<(BurgersReport, Option<super::gpu::F32Bound>)> {
     use super::gpu::{GpuBurgersMarch, GpuMarchOptions};
     check_members(members)?;
-    crate::march::check_snapshot_every(snapshot_every)?;
+    crate::solver::march::check_snapshot_every(snapshot_every)?;
     ensure_fits(
         "GPU Burgers march (host copies of the initial and kept levels)",
         super::gpu::host_bytes(members),

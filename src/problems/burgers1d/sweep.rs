@@ -13,15 +13,15 @@ use serde::Serialize;
 
 use crate::backend::ComputeLabel;
 use crate::error::{HeatError, Result};
-use crate::march::is_kept_level;
 use crate::memory::ensure_fits;
-use crate::newton::{newton_solve_into, NewtonStats};
+use crate::solver::march::is_kept_level;
+use crate::solver::newton::{newton_solve_into, NewtonStats};
 use crate::verify::Verification;
 
 use super::cpu_step::CpuBurgersStep;
 use super::params::{check_members, Burgers1D, Stepping};
 use super::solve::{check_finite_level, march_newton_options, BurgersReport, LevelSink};
-use crate::march::LevelStepper;
+use crate::solver::march::LevelStepper;
 
 /// The swept parameter and its values.
 #[derive(Clone, Debug, PartialEq, Serialize)]

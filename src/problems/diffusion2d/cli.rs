@@ -22,7 +22,7 @@ use crate::memory::ensure_fits;
 use crate::output::Outputs;
 use crate::plot::{field_map_png, FieldGif};
 use crate::precision::Precision;
-use crate::solve::{Backend, Compute, Mode, WorkShape};
+use crate::problems::heat1d::solve::{Backend, Compute, Mode, WorkShape};
 
 /// `heatgpu solve diffusion2d`: u_t = D (u_xx + u_yy) on an ny x nx grid (PROBLEMS.md P2).
 #[derive(Args, Debug, Clone)]

@@ -24,7 +24,7 @@ use super::params::{Diffusion2D, Scheme, GPU_STEPS_PER_SUBMIT};
 use crate::error::{HeatError, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes};
 use crate::gpu::{shader_source, GpuContext};
-use crate::kernels::MAX_SWEEP_ROWS;
+use crate::problems::heat1d::kernels::MAX_SWEEP_ROWS;
 
 /// The dispatches of one step.
 enum Steps {

@@ -13,7 +13,7 @@
 //!   into a slot; one scalar (the chunk's largest residual) is read back per submit. A chunk that
 //!   misses the target is restored from its checkpoint and redone with K + 1 iterations, and at
 //!   `max_iterations_per_step` step by step with the host-driven Newton below.
-//! * The [`NewtonSystem`](crate::newton::NewtonSystem) implementation: the generic Newton driver with line search; per
+//! * The [`NewtonSystem`](crate::solver::newton::NewtonSystem) implementation: the generic Newton driver with line search; per
 //!   iteration one submit and a few scalars each for the residual, the direction and the trial
 //!   (the line-search lambda is the only upload). Used by the fallback and by tests.
 //!
@@ -314,7 +314,7 @@ impl GpuBurgersMarch {
             direction: pipeline(&ctx, "burgers_direction_partials")?,
             update: pipeline(&ctx, "burgers_update")?,
         };
-        let groups_len = len.div_ceil(crate::kernels::REDUCE_WIDTH);
+        let groups_len = len.div_ceil(crate::problems::heat1d::kernels::REDUCE_WIDTH);
         let partials = |label: &str, count: usize| storage_array(&ctx, label, count, storage);
         let (residual_partials, dominance_partials, trial_partials, direction_partials) = (
             partials("residual partials", groups_len)?,

@@ -1,0 +1,119 @@
+//! Parameter sweeps: one problem, many members differing in one parameter, solved at once.
+
+use crate::error::{HeatError, Result};
+use crate::problems::heat1d::params::Heat1D;
+
+/// Most members a sweep may have (the GPU kernels index members in u32, and each member needs
+/// its own arrays; memory is checked separately).
+pub const MAX_MEMBERS: usize = 1 << 24;
+
+/// `PARAM=START:END:COUNT` (COUNT values evenly spaced, ends included) or `PARAM=V1,V2,...`,
+/// for PARAM in alpha, t_x0, t_xl, t_t0.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Sweep {
+    pub param: String,
+    pub values: Vec<f64>,
+}
+
+impl std::str::FromStr for Sweep {
+    type Err = HeatError;
+
+    fn from_str(spec: &str) -> Result<Sweep> {
+        let bad = |why: &str| HeatError::invalid("sweep", spec, why.to_string());
+        let (param, values) = spec
+            .split_once('=')
+            .ok_or_else(|| bad("expected PARAM=START:END:COUNT or PARAM=V1,V2"))?;
+        if !["alpha", "t_x0", "t_xl", "t_t0"].contains(&param) {
+            return Err(bad("PARAM must be one of alpha, t_x0, t_xl, t_t0"));
+        }
+        let number = |s: &str| {
+            s.trim()
+                .parse::<f64>()
+                .map_err(|_| bad("values must be numbers"))
+        };
+        let values = if let [start, end, count] = values.split(':').collect::<Vec<_>>()[..] {
+            let (start, end) = (number(start)?, number(end)?);
+            let count: usize = count
+                .trim()
+                .parse()
+                .map_err(|_| bad("COUNT must be a whole number"))?;
+            if !(1..=MAX_MEMBERS).contains(&count) {
+                return Err(bad(&format!("COUNT must be in [1, {MAX_MEMBERS}]")));
+            }
+            let step = if count > 1 {
+                (end - start) / (count - 1) as f64
+            } else {
+                0.0
+            };
+            (0..count).map(|k| start + step * k as f64).collect()
+        } else {
+            let list = values.split(',').map(number).collect::<Result<Vec<_>>>()?;
+            if list.len() > MAX_MEMBERS {
+                return Err(bad(&format!("at most {MAX_MEMBERS} values")));
+            }
+            list
+        };
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(bad("values must be finite"));
+        }
+        Ok(Sweep {
+            param: param.to_string(),
+            values,
+        })
+    }
+}
+
+impl Sweep {
+    /// The members: `base` with the swept parameter set to each value, each validated (the
+    /// error names the member and its value).
+    pub fn members(&self, base: &Heat1D) -> Result<Vec<Heat1D>> {
+        let members: Vec<Heat1D> = self
+            .values
+            .iter()
+            .map(|&value| {
+                let mut p = base.clone();
+                *match self.param.as_str() {
+                    "alpha" => &mut p.alpha,
+                    "t_x0" => &mut p.t_x0,
+                    "t_xl" => &mut p.t_xl,
+                    _ => &mut p.t_t0,
+                } = value;
+                p
+            })
+            .collect();
+        for (k, (member, value)) in members.iter().zip(&self.values).enumerate() {
+            member.validate().map_err(|e| {
+                HeatError::invalid(
+                    "sweep",
+                    format!("{}={value:e}", self.param),
+                    format!("member {k}: {e}"),
+                )
+            })?;
+        }
+        Ok(members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_lists_parse() {
+        let s: Sweep = "alpha=0.005:0.02:4".parse().unwrap();
+        assert_eq!(s.values, vec![0.005, 0.01, 0.015, 0.02]);
+        let s: Sweep = "t_x0=50,60".parse().unwrap();
+        assert_eq!(s.members(&Heat1D::default()).unwrap()[1].t_x0, 60.0);
+        let huge = "alpha=0.01:0.02:18446744073709551615".parse::<Sweep>();
+        assert!(huge.unwrap_err().to_string().contains("COUNT"));
+        for bad in [
+            "beta=1:2:3",
+            "alpha",
+            "alpha=1:x:3",
+            "alpha=1:2:0",
+            "alpha=nan",
+        ] {
+            assert!(bad.parse::<Sweep>().is_err(), "{bad}");
+        }
+    }
+}
