@@ -29,7 +29,9 @@ pub mod problems;
 pub mod solver;
 pub mod verify;
 
-pub use error::{HeatError, Result};
+#[doc(hidden)]
+pub use error::HeatError;
+pub use error::{Error, Result};
 pub use problems::heat1d::Heat1D;
 
 // The first layout's module paths (`heatgpu::solve`, `heatgpu::kernels`, ...), kept so that

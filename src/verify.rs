@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::precision::Precision;
 use crate::problems::heat1d::params::Heat1D;
 
@@ -28,7 +28,7 @@ impl Verification {
         if self.residual <= self.target {
             return Ok(self);
         }
-        Err(HeatError::Unverified(format!(
+        Err(Error::Unverified(format!(
             "verification failed: the result's scaled residual ({}) is {:.3e}, above the target {:.3e} \
              (rounding floor {:.3e}); the solve did not converge on the discrete system",
             self.evaluated, self.residual, self.target, self.floor
@@ -40,7 +40,7 @@ impl Verification {
 pub fn check_finite_levels(values: &[f64], row_len: usize, what: &str) -> Result<()> {
     match values.iter().position(|x| !x.is_finite()) {
         None => Ok(()),
-        Some(k) => Err(HeatError::NonFinite {
+        Some(k) => Err(Error::NonFinite {
             what: what.to_string(),
             value: values[k],
             location: format!("T[{}, {}]", k / row_len.max(1), k % row_len.max(1)),
@@ -86,7 +86,7 @@ impl F32Bound {
         }
         let bound = F32Bound::bound(problem);
         if bound.relative > F32_REFUSE_RELATIVE {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "precision",
                 "f32",
                 format!(

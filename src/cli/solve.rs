@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
-use crate::error::HeatError;
+use crate::error::Error;
 use crate::memory::ensure_fits;
 use crate::output::Outputs;
 use crate::problems::burgers1d::cli::BurgersArgs;
@@ -245,7 +245,7 @@ fn run_heat1d(args: &Heat1dArgs) -> anyhow::Result<()> {
 /// `solve --sweep`: every member marched at once, kept levels streamed to a stacked .npy.
 fn run_sweep(args: &Heat1dArgs, base: &Heat1D, sweep: &Sweep) -> anyhow::Result<()> {
     if args.png.is_some() {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "png",
             args.png
                 .as_deref()
@@ -256,7 +256,7 @@ fn run_sweep(args: &Heat1dArgs, base: &Heat1D, sweep: &Sweep) -> anyhow::Result<
         .into());
     }
     if base.beta != 0.0 {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "beta",
             base.beta,
             "a sweep marches the linear problem (beta = 0)",

@@ -7,7 +7,7 @@
 //! and column), the chain over groups (one workgroup), the prefixes inside groups (one
 //! workgroup per group). G = ceil(sqrt(T)) keeps both chains about sqrt(T) mat-vecs long.
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes};
 use crate::gpu::{shader_source, workgroup_grid, GpuContext, GpuError, LedgerSnapshot};
 use crate::linalg::affine_scan::{ScanParams, SCAN_MAX_N};
@@ -91,7 +91,7 @@ impl ScanPlan {
         out: &wgpu::Buffer,
     ) -> Result<ScanPlan> {
         if n == 0 || n > SCAN_MAX_N || count == 0 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "scan size",
                 format!("n = {n}, {count} maps"),
                 format!("needs 1 <= n <= {SCAN_MAX_N} and at least one map"),
@@ -186,7 +186,7 @@ impl GpuAffineScan {
     pub fn new(ctx: GpuContext, n: usize, maps: &[f64], x0: &[f64]) -> Result<GpuAffineScan> {
         let count = maps.len() / ((n + 1) * n).max(1);
         if maps.len() != count * (n + 1) * n || x0.len() != n {
-            return Err(HeatError::InvalidInput {
+            return Err(Error::InvalidInput {
                 name: "maps".into(),
                 reason: format!(
                     "need a multiple of (n + 1) n = {} reals and n start values",

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::solver::newton::{
     newton_solve_into, serialize_seconds, Converged, NewtonOptions, NewtonStats, NewtonSystem,
 };
@@ -68,7 +68,7 @@ pub fn march<S: LevelStepper>(
         crate::cancel::check()?;
         stepper.begin_step();
         stats.stopping = newton_solve_into(stepper, &opts, &mut newton_stats).map_err(|e| {
-            HeatError::StepFailed {
+            Error::StepFailed {
                 step,
                 cause: Box::new(e),
             }
@@ -109,7 +109,7 @@ pub fn snapshot_levels(nt: usize, snapshot_every: usize) -> Vec<usize> {
 /// `snapshot_every` must be at least 1 (the one rule for every mode and command).
 pub fn check_snapshot_every(snapshot_every: usize) -> Result<()> {
     if snapshot_every == 0 {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "snapshot_every",
             0,
             "must be >= 1 (1 keeps every level)",

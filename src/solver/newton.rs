@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 
 /// A nonlinear system `F(v) = 0` that owns its iterate, direction and trial point.
 ///
@@ -220,7 +220,7 @@ pub fn newton_solve_into(
     let outcome = newton_iterations(system, opts, stats);
     stats.elapsed = start.elapsed();
     outcome.map_err(|kind| match kind {
-        Ok(kind) => HeatError::Newton(Box::new(NewtonFailure {
+        Ok(kind) => Error::Newton(Box::new(NewtonFailure {
             kind,
             stats: stats.clone(),
         })),
@@ -243,7 +243,7 @@ fn newton_iterations(
     system: &mut impl NewtonSystem,
     opts: &NewtonOptions,
     stats: &mut NewtonStats,
-) -> std::result::Result<Converged, std::result::Result<NewtonFailureKind, HeatError>> {
+) -> std::result::Result<Converged, std::result::Result<NewtonFailureKind, Error>> {
     use NewtonFailureKind::*;
     let r0 = system.residual_norm().map_err(Err)?;
     stats.residual_evaluations += 1;

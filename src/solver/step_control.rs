@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::solver::newton::serialize_seconds;
 
 /// The outcome of one attempted step.
@@ -84,14 +84,14 @@ impl StepControlOptions {
 
     pub fn validate(&self) -> Result<()> {
         if !(self.tol > 0.0 && self.tol.is_finite()) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "tol",
                 self.tol,
                 "must be positive and finite",
             ));
         }
         if !(self.t_end > 0.0 && self.t_end.is_finite()) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "t_end",
                 self.t_end,
                 "must be positive and finite",
@@ -99,16 +99,12 @@ impl StepControlOptions {
         }
         if let Some(h) = self.initial_step {
             if !(h > 0.0 && h <= self.t_end) {
-                return Err(HeatError::invalid(
-                    "initial_step",
-                    h,
-                    "must be in (0, t_end]",
-                ));
+                return Err(Error::invalid("initial_step", h, "must be in (0, t_end]"));
             }
         }
         if let Some(dt) = self.output_interval {
             if !(dt > 0.0 && dt <= self.t_end && self.t_end / dt <= 1e9) {
-                return Err(HeatError::invalid(
+                return Err(Error::invalid(
                     "output_interval",
                     dt,
                     "must be in (0, t_end] and at most 1e9 intervals",
@@ -116,7 +112,7 @@ impl StepControlOptions {
             }
         }
         if self.max_steps == 0 {
-            return Err(HeatError::invalid("max_steps", 0, "must be >= 1"));
+            return Err(Error::invalid("max_steps", 0, "must be >= 1"));
         }
         Ok(())
     }
@@ -183,7 +179,7 @@ pub fn integrate<S: AdaptiveStepper>(
         crate::cancel::check()?;
         attempts += 1;
         if attempts > opts.max_steps {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "max_steps",
                 opts.max_steps,
                 format!(
@@ -234,7 +230,7 @@ pub fn integrate<S: AdaptiveStepper>(
             }
         }
         if h < min_step {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "tol",
                 opts.tol,
                 format!(

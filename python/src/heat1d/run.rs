@@ -177,7 +177,7 @@ fn members(
     base.validate().map_err(to_py)?;
     check_snapshot_every(snapshot_every).map_err(to_py)?;
     if !base.is_linear() {
-        return Err(to_py(heatgpu::HeatError::invalid(
+        return Err(to_py(heatgpu::Error::invalid(
             "beta",
             base.beta,
             "a sweep marches the linear problem (beta = 0)",

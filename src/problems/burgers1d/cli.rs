@@ -16,7 +16,7 @@ use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::cli::report::{emit, format_row, note, say};
-use crate::error::HeatError;
+use crate::error::Error;
 use crate::gpu::{AdapterRequest, GpuContext};
 use crate::memory::{bytes_for, ensure_fits};
 use crate::output::Outputs;
@@ -130,7 +130,7 @@ enum Target {
 fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
     let adaptive = args.tol.is_some();
     let cpu_f32 = || {
-        HeatError::invalid(
+        Error::invalid(
             "precision",
             "f32",
             "the CPU computes in f64; use --backend gpu for f32",
@@ -139,7 +139,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
     match args.backend {
         Backend::Cpu if args.precision == Some(Precision::F32) => Err(cpu_f32().into()),
         Backend::Cpu => Ok(Target::Cpu),
-        Backend::Gpu if adaptive => Err(HeatError::invalid(
+        Backend::Gpu if adaptive => Err(Error::invalid(
             "backend",
             "gpu",
             "adaptive steps (--tol) run on the CPU; use --steps for the GPU",
@@ -196,7 +196,7 @@ pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
         None => vec![base.clone()],
     };
     if members.len() > 1 && args.png.is_some() {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "png",
             args.png.as_deref().unwrap_or(Path::new("")).display(),
             "draws one field; a sweep's members go to --out (members x levels x n)",

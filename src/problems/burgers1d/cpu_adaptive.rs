@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats};
 use crate::solver::step_control::{tr_bdf2, AdaptiveStepper, Attempt};
 
@@ -116,7 +116,7 @@ impl CpuBurgersAdaptive {
                 });
                 Ok(true)
             }
-            Err(HeatError::Newton(_) | HeatError::Cyclic(_)) => Ok(false),
+            Err(Error::Newton(_) | Error::Cyclic(_)) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -166,7 +166,7 @@ impl AdaptiveStepper for CpuBurgersAdaptive {
             .solve_unscaled_jacobian(&self.error, &mut self.estimate)
         {
             Ok(norm) => Ok(Attempt::Estimate(norm)),
-            Err(HeatError::Cyclic(_)) => Ok(Attempt::SolveFailed),
+            Err(Error::Cyclic(_)) => Ok(Attempt::SolveFailed),
             Err(e) => Err(e),
         }
     }

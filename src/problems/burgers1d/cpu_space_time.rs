@@ -15,7 +15,7 @@
 //! Memory: iterate, direction and trial of all `nt n` unknowns, and one level's solver scratch.
 //! Nothing is allocated after [`CpuBurgersSpaceTime::new`].
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::linalg::cyclic::CyclicTridiag;
 use crate::linalg::max_abs::{abs_bits, max_abs};
 use crate::memory::ensure_fits;
@@ -55,7 +55,7 @@ impl CpuBurgersSpaceTime {
     pub fn new(problem: &Burgers1D) -> Result<CpuBurgersSpaceTime> {
         problem.validate()?;
         let Stepping::Fixed { steps } = problem.stepping else {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "tol",
                 "adaptive",
                 "the all-at-once space-time solve needs fixed steps (--steps)",

@@ -13,7 +13,7 @@
 //! direction 128 (rows from w, q; the solver's sweeps), trial 40 (read w, dv, write t; read t, q).
 //! Nothing is allocated after [`CpuBurgersStep::new`].
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::linalg::cyclic::CyclicTridiag;
 use crate::linalg::max_abs::{abs_bits, max_abs};
 use crate::solver::march::LevelStepper;
@@ -151,7 +151,7 @@ impl CpuBurgersStep {
     pub fn new(problem: &Burgers1D, dt: f64) -> Result<CpuBurgersStep> {
         problem.validate()?;
         if !(dt > 0.0 && dt <= problem.t_end) {
-            return Err(HeatError::invalid("dt", dt, "must be in (0, t_end]"));
+            return Err(Error::invalid("dt", dt, "must be in (0, t_end]"));
         }
         let n = problem.n;
         let dx = problem.dx();

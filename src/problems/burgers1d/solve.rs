@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::memory::ensure_fits;
 use crate::solver::march::{march, snapshot_levels};
 use crate::solver::newton::{serialize_seconds, NewtonOptions};
@@ -61,7 +61,7 @@ pub fn kept_times(problem: &Burgers1D, snapshot_every: usize) -> Option<Vec<f64>
 pub fn check_finite_level(member: usize, kept: usize, level: &[f64]) -> Result<()> {
     match level.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(j) => Err(HeatError::NonFinite {
+        Some(j) => Err(Error::NonFinite {
             what: format!("member {member}"),
             value: level[j],
             location: format!("u[level {kept}, point {j}]"),
@@ -92,7 +92,7 @@ pub fn solve_cpu(
         Stepping::Adaptive { tol } if members.len() == 1 => {
             march_adaptive(first, tol, snapshot_every, sink)
         }
-        Stepping::Adaptive { tol } => Err(HeatError::invalid(
+        Stepping::Adaptive { tol } => Err(Error::invalid(
             "tol",
             tol,
             "a sweep marches all members with the same fixed steps: use --steps with --sweep",

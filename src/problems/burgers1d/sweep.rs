@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::memory::ensure_fits;
 use crate::solver::march::is_kept_level;
 use crate::solver::newton::{newton_solve_into, NewtonStats};
@@ -31,12 +31,12 @@ pub struct BurgersSweep {
 }
 
 impl std::str::FromStr for BurgersSweep {
-    type Err = HeatError;
+    type Err = Error;
 
     /// `PARAM=START:END:COUNT` (COUNT values, ends included) or `PARAM=V1,V2,...`; PARAM is
     /// nu, a or b.
     fn from_str(spec: &str) -> Result<BurgersSweep> {
-        let bad = |why: &str| HeatError::invalid("sweep", spec, why.to_string());
+        let bad = |why: &str| Error::invalid("sweep", spec, why.to_string());
         let (param, values) = spec
             .split_once('=')
             .ok_or_else(|| bad("expected PARAM=START:END:COUNT or PARAM=V1,V2"))?;
@@ -106,7 +106,7 @@ pub fn march_sweep_cpu(
 ) -> Result<BurgersReport> {
     let first = check_members(members)?;
     let Stepping::Fixed { steps } = first.stepping else {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "stepping",
             "adaptive",
             "a sweep marches fixed steps",
@@ -178,10 +178,10 @@ pub fn march_sweep_cpu(
 }
 
 /// A member's failed step, naming the member and its parameters.
-fn member_failed(step: usize, member: usize, p: &Burgers1D, e: HeatError) -> HeatError {
-    HeatError::StepFailed {
+fn member_failed(step: usize, member: usize, p: &Burgers1D, e: Error) -> Error {
+    Error::StepFailed {
         step,
-        cause: Box::new(HeatError::InvalidInput {
+        cause: Box::new(Error::InvalidInput {
             name: format!(
                 "sweep member {member} (nu = {}, a = {}, b = {})",
                 p.nu, p.a, p.b

@@ -16,7 +16,7 @@ use super::params::{Boundary, Diffusion2D, Scheme, Target};
 use super::team::default_threads;
 use super::{gpu, CpuAdi, CpuExplicit};
 use crate::cli::report::{note, DelayedProgress};
-use crate::error::HeatError;
+use crate::error::Error;
 use crate::input::read_field;
 use crate::memory::ensure_fits;
 use crate::output::Outputs;
@@ -233,7 +233,7 @@ pub fn run(args: &Diffusion2dArgs) -> anyhow::Result<()> {
                 if let Some(gif) = gif.as_mut() {
                     let view = ArrayView2::from_shape((ny, nx), u).expect("ny x nx values");
                     gif.push_frame(step as f64 * problem.dt, view)
-                        .map_err(|e| HeatError::Config(format!("writing the GIF: {e}")))?;
+                        .map_err(|e| Error::Config(format!("writing the GIF: {e}")))?;
                 }
                 index += 1;
                 Ok(())

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::backend::ComputeLabel;
 use crate::cancel;
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::{AdapterRequest, GpuContext};
 use crate::memory::{bytes_for, ensure_fits};
 use crate::precision::Precision;
@@ -72,7 +72,7 @@ impl SolveOptions {
         let n = &self.newton;
         let atol_max = MAX_ATOL_RELATIVE * problem.temperature_scale();
         if !(n.atol.is_finite() && n.atol >= 0.0 && n.atol <= atol_max) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "atol",
                 n.atol,
                 format!(
@@ -82,14 +82,14 @@ impl SolveOptions {
             ));
         }
         if !(n.rtol.is_finite() && n.rtol >= 0.0 && n.rtol <= MAX_RTOL) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "rtol",
                 n.rtol,
                 format!("must be finite and in [0, {MAX_RTOL:e}]"),
             ));
         }
         if !(1..=MAX_ITERATIONS).contains(&n.max_iterations) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "max_iterations",
                 n.max_iterations,
                 format!("must be in [1, {MAX_ITERATIONS}]"),
@@ -277,7 +277,7 @@ impl Compute {
         problems: &[Heat1D],
     ) -> Result<(Compute, Option<String>)> {
         let cpu_f32 = || {
-            HeatError::invalid(
+            Error::invalid(
                 "precision",
                 "f32",
                 "the CPU backend computes in f64; use --backend gpu for f32",
@@ -750,7 +750,7 @@ pub fn linear_march(
     }
     let first = members
         .first()
-        .ok_or_else(|| HeatError::invalid("sweep", 0, "needs at least one member"))?;
+        .ok_or_else(|| Error::invalid("sweep", 0, "needs at least one member"))?;
     let (nt, m) = (first.nt, members.len());
     ensure_fits(
         "linear march (work arrays of every member)",
@@ -812,7 +812,7 @@ fn linear_march_solution(
     progress: Progress,
 ) -> Result<Solution> {
     if !problem.is_linear() {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "beta",
             problem.beta,
             "the GPU march solves the linear problem (beta = 0); march alpha(T) with --backend cpu",

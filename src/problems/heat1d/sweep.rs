@@ -1,6 +1,6 @@
 //! Parameter sweeps: one problem, many members differing in one parameter, solved at once.
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::problems::heat1d::params::Heat1D;
 
 /// Most members a sweep may have (the GPU kernels index members in u32, and each member needs
@@ -16,10 +16,10 @@ pub struct Sweep {
 }
 
 impl std::str::FromStr for Sweep {
-    type Err = HeatError;
+    type Err = Error;
 
     fn from_str(spec: &str) -> Result<Sweep> {
-        let bad = |why: &str| HeatError::invalid("sweep", spec, why.to_string());
+        let bad = |why: &str| Error::invalid("sweep", spec, why.to_string());
         let (param, values) = spec
             .split_once('=')
             .ok_or_else(|| bad("expected PARAM=START:END:COUNT or PARAM=V1,V2"))?;
@@ -83,7 +83,7 @@ impl Sweep {
             .collect();
         for (k, (member, value)) in members.iter().zip(&self.values).enumerate() {
             member.validate().map_err(|e| {
-                HeatError::invalid(
+                Error::invalid(
                     "sweep",
                     format!("{}={value:e}", self.param),
                     format!("member {k}: {e}"),

@@ -7,7 +7,7 @@
 //! `j * members + s`), so one invocation per member reads neighbouring words.
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
 use crate::gpu::{shader_source, GpuContext, ReductionChain};
 use crate::linalg::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
@@ -32,11 +32,11 @@ impl MemberSet {
     pub fn new(problems: &[Heat1D]) -> Result<MemberSet> {
         let first = problems
             .first()
-            .ok_or_else(|| HeatError::invalid("sweep", 0, "needs at least one member"))?;
+            .ok_or_else(|| Error::invalid("sweep", 0, "needs at least one member"))?;
         for p in problems {
             p.validate()?;
             if p.beta != 0.0 {
-                return Err(HeatError::invalid(
+                return Err(Error::invalid(
                     "beta",
                     p.beta,
                     "the GPU march and sweeps solve the linear problem (beta = 0); march alpha(T) with --backend cpu",
@@ -45,7 +45,7 @@ impl MemberSet {
             let same = (p.nt, p.nx, p.t_max, p.x_max, p.theta)
                 == (first.nt, first.nx, first.t_max, first.x_max, first.theta);
             if !same {
-                return Err(HeatError::invalid(
+                return Err(Error::invalid(
                     "sweep",
                     "members",
                     "members may differ in alpha, t_x0, t_xl, t_t0 only",
@@ -432,7 +432,7 @@ impl GpuThetaMarch {
             let mut residual = [0.0];
             bytes_to_reals(&bytes[..real], precision, &mut residual);
             if residual[0].is_nan() || residual[0] < 0.0 {
-                return Err(crate::error::HeatError::NonFinite {
+                return Err(crate::error::Error::NonFinite {
                     what: "the march".to_string(),
                     value: f64::NAN,
                     location: format!("a step between {first} and {}", step - 1),

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::problems::heat1d::kernels::DEFAULT_BLOCK_ROWS;
 use crate::solver::march::is_kept_level;
 use crate::solver::newton::{newton_solve_into, NewtonStats};
@@ -229,7 +229,7 @@ impl GpuBurgersMarch {
         let (mut worst, mut iterations) = (0.0_f64, 0);
         for s in first..last {
             self.begin_step();
-            newton_solve_into(self, &opts, &mut stats).map_err(|e| HeatError::StepFailed {
+            newton_solve_into(self, &opts, &mut stats).map_err(|e| Error::StepFailed {
                 step: s,
                 cause: Box::new(e),
             })?;

@@ -34,7 +34,7 @@ pub use march::{GpuMarchOptions, GpuMarchReport};
 use limits::check_dominance;
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
 use crate::gpu::{GpuContext, ReductionChain};
 use crate::linalg::gpu_cyclic::{pipeline, storage_array, GpuCyclicBatched, GpuCyclicLarge};
@@ -238,7 +238,7 @@ impl GpuBurgersMarch {
     ) -> Result<GpuBurgersMarch> {
         let first = check_members(problems)?.clone();
         let Stepping::Fixed { steps } = first.stepping else {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "tol",
                 "adaptive",
                 "the GPU marches fixed steps (--steps); adaptive steps run on the CPU",
@@ -248,7 +248,7 @@ impl GpuBurgersMarch {
             || options.max_iterations_per_step < options.iterations_per_step
             || options.steps_per_submit == 0
         {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "iterations_per_step",
                 options.iterations_per_step,
                 "must be >= 1 and <= max_iterations_per_step; steps_per_submit >= 1",

@@ -13,7 +13,7 @@
 //! block starts (`m nt / K`) stay in cache.
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
 use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot, ReductionChain};
 use crate::linalg::double_double::Dd;
@@ -91,14 +91,14 @@ impl GpuBlockedAffine {
     ) -> Result<GpuBlockedAffine> {
         problem.validate()?;
         if !problem.is_linear() {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "beta",
                 problem.beta,
                 "must be 0 for the blocked linear solve (alpha(T) needs Newton)",
             ));
         }
         if problem.nx - 2 > MAX_INTERIOR {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "nx",
                 problem.nx,
                 format!(
@@ -112,7 +112,7 @@ impl GpuBlockedAffine {
             ("group_blocks", group_blocks),
         ] {
             if value == 0 {
-                return Err(HeatError::invalid(name, value, "must be >= 1"));
+                return Err(Error::invalid(name, value, "must be >= 1"));
             }
         }
         let precision = ctx.precision();
@@ -124,7 +124,7 @@ impl GpuBlockedAffine {
             .min(limits.max_buffer_size) as usize;
         let per_segment = binding / (nx * real);
         if per_segment == 0 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "nx",
                 nx,
                 "one level must fit a storage binding",

@@ -9,7 +9,7 @@
 //! The iterate and the direction are bound whole, so `nt nx` reals must fit one storage binding
 //! (128 MiB on lavapipe, 16.7 million unknowns in f64); larger problems keep the march.
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes};
 use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot, ReductionChain};
 use crate::linalg::affine_scan::{ScanParams, SCAN_MAX_N};
@@ -56,7 +56,7 @@ impl GpuNewtonScan {
         problem.check_field("iterate", v)?;
         let (nt, nx) = (problem.nt, problem.nx);
         if nx > SCAN_MAX_N {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "nx",
                 nx,
                 format!(
@@ -65,7 +65,7 @@ impl GpuNewtonScan {
             ));
         }
         if chunk_levels == 0 {
-            return Err(HeatError::invalid("chunk_levels", 0, "must be >= 1"));
+            return Err(Error::invalid("chunk_levels", 0, "must be >= 1"));
         }
         let precision = ctx.precision();
         let real = precision.bytes();

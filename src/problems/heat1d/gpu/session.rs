@@ -6,7 +6,7 @@
 //! segments of whole levels when one array exceeds the device's storage-binding limit.
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
 use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot, ReductionChain};
 use crate::memory::ensure_fits;
@@ -169,7 +169,7 @@ impl GpuHeatSession {
     ) -> Result<GpuHeatSession> {
         problem.validate_for(ctx.precision())?;
         if sweep_rows < 2 {
-            return Err(HeatError::invalid("sweep_rows", sweep_rows, "must be >= 2"));
+            return Err(Error::invalid("sweep_rows", sweep_rows, "must be >= 2"));
         }
         problem.check_field("initial guess", initial_guess)?;
         let precision = ctx.precision();
@@ -179,7 +179,7 @@ impl GpuHeatSession {
         let binding_limit = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size) as usize;
-        let too_large = |what: String, size: usize| -> HeatError {
+        let too_large = |what: String, size: usize| -> Error {
             GpuError::BufferTooLarge {
                 what,
                 size_bytes: size as u64,
@@ -227,7 +227,7 @@ impl GpuHeatSession {
             sweep_rows,
         );
         created.map_err(|e| match e {
-            HeatError::Gpu(GpuError::OutOfMemory { what, .. }) => HeatError::GpuOutOfMemory {
+            Error::Gpu(GpuError::OutOfMemory { what, .. }) => Error::GpuOutOfMemory {
                 adapter,
                 needed_mib: needed as f64 / (1024.0 * 1024.0),
                 reason: format!("out of memory creating {what}"),

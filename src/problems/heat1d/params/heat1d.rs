@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::precision::Precision;
 
 /// Parameters of the space-time heat problem. Defaults are the users' numbers
@@ -164,15 +164,15 @@ impl Heat1D {
 
     /// Reads a TOML file of parameters; missing keys keep their defaults, unknown keys fail.
     pub fn from_toml_file(path: &Path) -> Result<Heat1D> {
-        let text = std::fs::read_to_string(path).map_err(|source| HeatError::Io {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             context: format!("reading {}", path.display()),
             source,
         })?;
-        Heat1D::parse_toml(&text).map_err(|e| HeatError::Config(format!("{}: {e}", path.display())))
+        Heat1D::parse_toml(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))
     }
 
     pub fn from_toml_str(text: &str) -> Result<Heat1D> {
-        Heat1D::parse_toml(text).map_err(HeatError::Config)
+        Heat1D::parse_toml(text).map_err(Error::Config)
     }
 
     /// The parameters, or the TOML parser's message on one line.
@@ -202,18 +202,18 @@ impl Heat1D {
         ];
         for (name, value) in finite {
             if !value.is_finite() {
-                return Err(HeatError::invalid(name, value, "must be finite"));
+                return Err(Error::invalid(name, value, "must be finite"));
             }
         }
         if self.nt < 2 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "nt",
                 self.nt,
                 "must be >= 2 (two time levels at least)",
             ));
         }
         if self.nx < 3 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "nx",
                 self.nx,
                 "must be >= 3 (one interior point at least)",
@@ -225,7 +225,7 @@ impl Heat1D {
             .checked_mul(self.nx)
             .is_none_or(|n| n > u32::MAX as usize)
         {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "nt*nx",
                 format!("{}*{}", self.nt, self.nx),
                 format!("must be <= {} unknowns", u32::MAX),
@@ -237,20 +237,16 @@ impl Heat1D {
             ("alpha", self.alpha),
         ] {
             if value <= 0.0 {
-                return Err(HeatError::invalid(name, value, "must be > 0"));
+                return Err(Error::invalid(name, value, "must be > 0"));
             }
         }
         if !(0.0..=1.0).contains(&self.theta) {
-            return Err(HeatError::invalid(
-                "theta",
-                self.theta,
-                "must lie in [0, 1]",
-            ));
+            return Err(Error::invalid("theta", self.theta, "must lie in [0, 1]"));
         }
         let (t_lo, t_hi) = self.temperature_range();
         let alpha_min = self.alpha_at(t_lo).min(self.alpha_at(t_hi));
         if alpha_min <= 0.0 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "beta",
                 self.beta,
                 format!(
@@ -303,7 +299,7 @@ impl Heat1D {
             Precision::F32 => f32::MIN_POSITIVE as f64,
         } * 65536.0;
         let overflow = |name: &'static str, value: f64, what: String| {
-            HeatError::invalid(
+            Error::invalid(
                 name,
                 value,
                 format!("{what} exceeds {limit:.3e}, the largest {precision} magnitude the kernels can form safely"),
@@ -322,10 +318,10 @@ impl Heat1D {
         }
         let (dt, dx) = (self.dt(), self.dx());
         if dt < tiny {
-            return Err(HeatError::invalid("t_max", self.t_max, format!("dt = t_max/(nt-1) = {dt:.3e} is below {tiny:.3e}, too small to compute with in {precision}")));
+            return Err(Error::invalid("t_max", self.t_max, format!("dt = t_max/(nt-1) = {dt:.3e} is below {tiny:.3e}, too small to compute with in {precision}")));
         }
         if dx < tiny.sqrt() {
-            return Err(HeatError::invalid("x_max", self.x_max, format!("dx = x_max/(nx-1) = {dx:.3e}: dx^2 is below {tiny:.3e}, too small to compute with in {precision}")));
+            return Err(Error::invalid("x_max", self.x_max, format!("dx = x_max/(nx-1) = {dx:.3e}: dx^2 is below {tiny:.3e}, too small to compute with in {precision}")));
         }
         let k_max = self.max_diffusivity_factor();
         if !k_max.is_finite() || k_max > limit {
@@ -380,7 +376,7 @@ impl Heat1D {
             .min_by(|a, b| a.2.total_cmp(&b.2))
             .map(|(name, value, _)| (name, value))
             .expect("three factors");
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 name,
                 value,
                 format!("r = alpha dt / dx^2 = {r:.3e} is below {tiny:.3e}: too small to compute with in {precision}"),
@@ -388,7 +384,7 @@ impl Heat1D {
         }
         let scale = self.energy_scale();
         if scale < tiny {
-            return Err(HeatError::invalid("alpha", self.alpha, format!("the energy rows' scale dt/(1 + 2 theta r k_max) = {scale:.3e} vanishes in {precision}: r = {:.3e} is too large", self.mesh_ratio())));
+            return Err(Error::invalid("alpha", self.alpha, format!("the energy rows' scale dt/(1 + 2 theta r k_max) = {scale:.3e} vanishes in {precision}: r = {:.3e} is too large", self.mesh_ratio())));
         }
         Ok(())
     }
@@ -407,7 +403,7 @@ impl Heat1D {
             let off = (self.theta * self.mesh_ratio() * k) as f32;
             let diag = 1.0f32 + 2.0 * off;
             if diag.partial_cmp(&(2.0 * off)) != Some(std::cmp::Ordering::Greater) {
-                return Err(HeatError::invalid(
+                return Err(Error::invalid(
                     "precision",
                     "f32",
                     format!(
@@ -432,7 +428,7 @@ impl Heat1D {
         let ratio = alpha_max * self.dt() / (self.dx() * self.dx());
         let limit = 1.0 / (2.0 * (1.0 - 2.0 * self.theta));
         if ratio > limit {
-            return Err(HeatError::UnstableStep {
+            return Err(Error::UnstableStep {
                 ratio,
                 limit,
                 theta: self.theta,
@@ -444,7 +440,7 @@ impl Heat1D {
     /// Checks an input field: length `nt*nx`, all entries finite.
     pub fn check_field(&self, name: &str, v: &[f64]) -> Result<()> {
         if v.len() != self.unknowns() {
-            return Err(HeatError::InvalidInput {
+            return Err(Error::InvalidInput {
                 name: name.to_string(),
                 reason: format!(
                     "has {} values, expected nt*nx = {}*{} = {}",
@@ -456,7 +452,7 @@ impl Heat1D {
             });
         }
         if let Some(k) = v.iter().position(|x| !x.is_finite()) {
-            return Err(HeatError::InvalidInput {
+            return Err(Error::InvalidInput {
                 name: name.to_string(),
                 reason: format!(
                     "value {} at T[{}, {}] is not finite",
