@@ -16,6 +16,7 @@ pub mod exact;
 pub mod gpu;
 pub mod kernels;
 pub mod params;
+mod problem;
 pub mod solve;
 pub mod sweep;
 pub mod theta_march;

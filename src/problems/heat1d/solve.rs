@@ -12,6 +12,7 @@ use ndarray::Array2;
 use serde::Serialize;
 
 use crate::backend::ComputeLabel;
+pub use crate::backend::{Backend, Compute};
 use crate::cancel;
 use crate::error::{Error, Result};
 use crate::gpu::{AdapterRequest, GpuContext};
@@ -158,40 +159,6 @@ impl Solution {
             .iter()
             .map(|&i| i as f64 * problem.dt())
             .collect()
-    }
-}
-
-/// Which backend the user asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Backend {
-    /// The CPU or a hardware GPU, by the cost model of [`WorkShape::prefers_gpu`] (said out loud).
-    Auto,
-    Gpu,
-    Cpu,
-}
-
-/// Where a solve runs: the CPU, or a GPU device context.
-pub enum Compute {
-    Cpu,
-    Gpu(Box<GpuContext>),
-}
-
-impl Compute {
-    /// The precision results are computed in.
-    pub fn precision(&self) -> Precision {
-        match self {
-            Compute::Cpu => Precision::F64,
-            Compute::Gpu(ctx) => ctx.precision(),
-        }
-    }
-
-    /// Whether arrays on this backend live in host memory (the CPU, a software adapter).
-    fn device_is_host(&self) -> bool {
-        match self {
-            Compute::Cpu => true,
-            Compute::Gpu(ctx) => ctx.summary().is_software,
-        }
     }
 }
 
