@@ -36,6 +36,8 @@ pub const GPU_MIN_UNKNOWNS: usize = 100_000;
 
 /// Arguments of `heatgpu solve burgers`.
 #[derive(Args, Debug, Clone)]
+// Negative values parse without `=` (`--edge -1`); validation names the parameter.
+#[command(allow_negative_numbers = true)]
 pub struct BurgersArgs {
     /// Grid points on [0, 2 pi) (dx = 2 pi / n, periodic).
     #[arg(long, default_value_t = 1024)]

@@ -26,6 +26,8 @@ use crate::problems::heat1d::solve::{Backend, Compute, Mode, WorkShape};
 
 /// `heatgpu solve diffusion2d`: u_t = D (u_xx + u_yy) on an ny x nx grid (PROBLEMS.md P2).
 #[derive(Args, Debug, Clone)]
+// Negative values parse without `=` (`--edge -1`); validation names the parameter.
+#[command(allow_negative_numbers = true)]
 pub struct Diffusion2dArgs {
     /// Square grid of N x N points (or give --nx and --ny, or --input).
     #[arg(long, value_name = "N", conflicts_with_all = ["nx", "ny"])]
@@ -36,8 +38,9 @@ pub struct Diffusion2dArgs {
     /// Points along y (rows).
     #[arg(long, requires = "nx")]
     pub ny: Option<usize>,
-    /// Time steps.
-    #[arg(long, default_value_t = 500)]
+    /// Time steps (at least 1).
+    #[arg(long, default_value_t = 500,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub steps: usize,
     #[arg(long, default_value_t = 0.1)]
     pub dt: f64,
@@ -79,9 +82,9 @@ pub struct Diffusion2dArgs {
     /// GPU precision (default f64 where the adapter has it); the CPU computes in f64.
     #[arg(long, value_enum)]
     pub precision: Option<Precision>,
-    /// CPU worker threads (default: all, at most one per 65536 grid points).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// CPU worker threads (default: all, at most one per 65536 grid points), 1 to 1024.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 impl Diffusion2dArgs {
@@ -140,6 +143,7 @@ pub fn run(args: &Diffusion2dArgs) -> anyhow::Result<()> {
     // By default one worker per 64 Ki points: below that, waking threads costs more than it saves.
     let threads = args
         .threads
+        .map(usize::from)
         .unwrap_or_else(|| default_threads().min((problem.points() >> 16).max(1)));
     let shape = WorkShape {
         mode: Mode::March,
