@@ -16,6 +16,7 @@ use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::cli::report::{emit, format_row, note, say};
+use crate::cli::ComputeArgs;
 use crate::error::Error;
 use crate::gpu::{AdapterRequest, GpuContext};
 use crate::memory::{bytes_for, ensure_fits};
@@ -87,12 +88,9 @@ pub struct BurgersArgs {
     /// Print a machine-readable summary instead of text.
     #[arg(long)]
     pub json: bool,
-    /// auto: the CPU, or a hardware GPU for fixed steps of 100 000 unknowns or more.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    pub backend: Backend,
-    /// GPU precision (default f64 where the adapter has it); the CPU computes in f64.
-    #[arg(long, value_enum)]
-    pub precision: Option<Precision>,
+    /// --backend and --precision (auto: the problem's cost model, said in one line).
+    #[command(flatten)]
+    pub compute: ComputeArgs,
 }
 
 impl BurgersArgs {
@@ -138,8 +136,8 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
             "the CPU computes in f64; use --backend gpu for f32",
         )
     };
-    match args.backend {
-        Backend::Cpu if args.precision == Some(Precision::F32) => Err(cpu_f32().into()),
+    match args.compute.backend {
+        Backend::Cpu if args.compute.precision == Some(Precision::F32) => Err(cpu_f32().into()),
         Backend::Cpu => Ok(Target::Cpu),
         Backend::Gpu if adaptive => Err(Error::invalid(
             "backend",
@@ -149,7 +147,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
         .into()),
         Backend::Gpu => Ok(Target::Gpu(Box::new(GpuContext::new(
             &AdapterRequest::from_env(),
-            args.precision,
+            args.compute.precision,
         )?))),
         Backend::Auto => {
             let unknowns = members.len() * members[0].n;
@@ -159,7 +157,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
                 format!("a step has {unknowns} unknowns: dispatch overhead would dominate on a GPU")
             } else {
                 let steps = args.steps.unwrap_or(DEFAULT_STEPS);
-                match GpuContext::new(&AdapterRequest::from_env(), args.precision) {
+                match GpuContext::new(&AdapterRequest::from_env(), args.compute.precision) {
                     Ok(ctx) if !ctx.summary().is_software => {
                         match device_plan(members, steps, ctx.precision()) {
                             Ok(_) => {
@@ -179,7 +177,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
                     Err(e) => format!("no usable GPU ({e})"),
                 }
             };
-            if args.precision == Some(Precision::F32) {
+            if args.compute.precision == Some(Precision::F32) {
                 return Err(cpu_f32().into());
             }
             note(&format!("auto: CPU: {why}"));

@@ -15,14 +15,16 @@ use super::march::{run_to_end, Marcher2d};
 use super::params::{Boundary, Diffusion2D, Scheme, Target};
 use super::team::default_threads;
 use super::{gpu, CpuAdi, CpuExplicit};
+use crate::backend::Compute;
 use crate::cli::report::{note, DelayedProgress};
+use crate::cli::ComputeArgs;
 use crate::error::Error;
 use crate::input::read_field;
 use crate::memory::ensure_fits;
 use crate::output::Outputs;
 use crate::plot::{field_map_png, FieldGif};
 use crate::precision::Precision;
-use crate::problems::heat1d::solve::{Backend, Compute, Mode, WorkShape};
+use crate::problems::heat1d::solve::{Mode, WorkShape};
 
 /// `heatgpu solve diffusion2d`: u_t = D (u_xx + u_yy) on an ny x nx grid (PROBLEMS.md P2).
 #[derive(Args, Debug, Clone)]
@@ -76,12 +78,9 @@ pub struct Diffusion2dArgs {
     /// Print a machine-readable summary instead of text.
     #[arg(long)]
     pub json: bool,
-    /// auto: the CPU, or a hardware GPU when a step has enough points (said in one line).
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    pub backend: Backend,
-    /// GPU precision (default f64 where the adapter has it); the CPU computes in f64.
-    #[arg(long, value_enum)]
-    pub precision: Option<Precision>,
+    /// --backend and --precision (auto: the problem's cost model, said in one line).
+    #[command(flatten)]
+    pub compute: ComputeArgs,
     /// CPU worker threads (default: all, at most one per 65536 grid points), 1 to 1024.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
@@ -152,7 +151,8 @@ pub fn run(args: &Diffusion2dArgs) -> anyhow::Result<()> {
         members: 1,
         linear: true,
     };
-    let (compute, notice) = Compute::select(args.backend, args.precision, &shape, &[])?;
+    let (compute, notice) =
+        Compute::select(args.compute.backend, args.compute.precision, &shape, &[])?;
     if let Some(notice) = notice {
         note(&notice);
     }
