@@ -10,6 +10,7 @@
 pub mod burgers1d;
 pub mod diffusion2d;
 pub mod heat1d;
+pub mod sweep_spec;
 
 use crate::backend::Compute;
 use crate::error::Result;

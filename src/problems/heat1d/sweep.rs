@@ -3,12 +3,11 @@
 use crate::error::{Error, Result};
 use crate::problems::heat1d::params::Heat1D;
 
-/// Most members a sweep may have (the GPU kernels index members in u32, and each member needs
-/// its own arrays; memory is checked separately).
-pub const MAX_MEMBERS: usize = 1 << 24;
+use crate::problems::sweep_spec::SweepSpec;
+pub use crate::problems::sweep_spec::MAX_MEMBERS;
 
-/// `PARAM=START:END:COUNT` (COUNT values evenly spaced, ends included) or `PARAM=V1,V2,...`,
-/// for PARAM in alpha, t_x0, t_xl, t_t0.
+/// `PARAM=START:END:COUNT` or `PARAM=V1,V2,...` ([`SweepSpec`]), for PARAM in alpha, t_x0,
+/// t_xl, t_t0.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Sweep {
     pub param: String,
@@ -19,47 +18,9 @@ impl std::str::FromStr for Sweep {
     type Err = Error;
 
     fn from_str(spec: &str) -> Result<Sweep> {
-        let bad = |why: &str| Error::invalid("sweep", spec, why.to_string());
-        let (param, values) = spec
-            .split_once('=')
-            .ok_or_else(|| bad("expected PARAM=START:END:COUNT or PARAM=V1,V2"))?;
-        if !["alpha", "t_x0", "t_xl", "t_t0"].contains(&param) {
-            return Err(bad("PARAM must be one of alpha, t_x0, t_xl, t_t0"));
-        }
-        let number = |s: &str| {
-            s.trim()
-                .parse::<f64>()
-                .map_err(|_| bad("values must be numbers"))
-        };
-        let values = if let [start, end, count] = values.split(':').collect::<Vec<_>>()[..] {
-            let (start, end) = (number(start)?, number(end)?);
-            let count: usize = count
-                .trim()
-                .parse()
-                .map_err(|_| bad("COUNT must be a whole number"))?;
-            if !(1..=MAX_MEMBERS).contains(&count) {
-                return Err(bad(&format!("COUNT must be in [1, {MAX_MEMBERS}]")));
-            }
-            let step = if count > 1 {
-                (end - start) / (count - 1) as f64
-            } else {
-                0.0
-            };
-            (0..count).map(|k| start + step * k as f64).collect()
-        } else {
-            let list = values.split(',').map(number).collect::<Result<Vec<_>>>()?;
-            if list.len() > MAX_MEMBERS {
-                return Err(bad(&format!("at most {MAX_MEMBERS} values")));
-            }
-            list
-        };
-        if values.iter().any(|v| !v.is_finite()) {
-            return Err(bad("values must be finite"));
-        }
-        Ok(Sweep {
-            param: param.to_string(),
-            values,
-        })
+        let SweepSpec { param, values } =
+            SweepSpec::parse(spec, &["alpha", "t_x0", "t_xl", "t_t0"])?;
+        Ok(Sweep { param, values })
     }
 }
 
