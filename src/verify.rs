@@ -66,7 +66,8 @@ pub const F32_WARN_RELATIVE: f64 = 1e-3;
 /// resolves, which leaves about `r / 25 eps |T|` per level at large r (measured: 0.04 r at
 /// r = 1250 and 5e4). Levels add at most linearly (the step is a contraction). Measured by
 /// `tests/f32_bound.rs` on lavapipe (march and all-at-once, theta 0, 1/2, 1, r from 2.5e-5 to
-/// 3e4, nt up to 1e6): the bound is 3.6x to 130x the error; a worst-case bound with the
+/// 5e6, nt up to 1e6; last run 2026-11-23): the bound is 4x to 33x the error, 190x and 4000x
+/// for a few steps at r = 5e6 and 3e5, where the error is small; a worst-case bound with the
 /// `(1 + 4 r)` of `|A| |x|` instead of `sqrt(r)` is larger by up to 1e4x and would refuse
 /// runs that f32 delivers to 1e-3.
 #[derive(Clone, Debug, PartialEq, Serialize)]
