@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use heatgpu::backend::gpu::GpuHeatSession;
-use heatgpu::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
 use heatgpu::gpu::{AdapterRequest, GpuContext};
-use heatgpu::kernels::DEFAULT_BLOCK_ROWS;
-use heatgpu::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
+use heatgpu::linalg::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
+use heatgpu::problems::heat1d::gpu::session::GpuHeatSession;
+use heatgpu::problems::heat1d::kernels::DEFAULT_BLOCK_ROWS;
+use heatgpu::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
 use heatgpu::Heat1D;
 
 fn gpu(c: &mut Criterion) {

@@ -9,9 +9,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use heatgpu::backend::cpu::CpuSpaceTime;
-use heatgpu::kernels::{heat_residual, heat_residual_par, HeatParams};
-use heatgpu::newton::{newton_solve_into, NewtonOptions, NewtonStats};
+use heatgpu::problems::heat1d::cpu::CpuSpaceTime;
+use heatgpu::problems::heat1d::kernels::{heat_residual, heat_residual_par, HeatParams};
+use heatgpu::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats};
 use heatgpu::Heat1D;
 
 fn users_problem(theta: f64, beta: f64) -> Heat1D {

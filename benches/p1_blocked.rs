@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use heatgpu::kernels::{
+use heatgpu::problems::heat1d::kernels::{
     heat_residual_norm, newton_march, AffineLevelMap, BlockedAffineSolve, HeatParams,
 };
 use heatgpu::Heat1D;

@@ -10,13 +10,13 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use heatgpu::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
 use heatgpu::gpu::{shader_source, AdapterRequest, GpuContext};
-use heatgpu::kernels::{
+use heatgpu::linalg::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
+use heatgpu::precision::Precision;
+use heatgpu::problems::heat1d::kernels::{
     thomas_batched, thomas_batched_factored, thomas_factor, thomas_solve, BatchParams,
     CpuPartitionedTridiag, DEFAULT_BLOCK_ROWS,
 };
-use heatgpu::precision::Precision;
 
 /// Diagonally dominant bands with smoothly varying coefficients (an implicit diffusion step).
 fn bands(len: usize) -> [Vec<f64>; 3] {

@@ -11,22 +11,22 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
-use crate::backend::cpu::CpuSpaceTime;
-use crate::backend::gpu::GpuHeatSession;
-use crate::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
-use crate::backend::theta_march::{CpuThetaMarch, GpuThetaMarch};
 use crate::backend::ComputeLabel;
 use crate::error::Result;
 use crate::gpu::layout::reals_to_bytes;
 use crate::gpu::{list_adapters, shader_source, AdapterRequest, AdapterSummary, GpuContext};
-use crate::kernels::{
+use crate::linalg::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
+use crate::memory::MemoryBudget;
+use crate::precision::Precision;
+use crate::problems::heat1d::cpu::CpuSpaceTime;
+use crate::problems::heat1d::gpu::session::GpuHeatSession;
+use crate::problems::heat1d::kernels::{
     heat_residual_par, thomas_batched, thomas_batched_factored, thomas_factor, thomas_solve,
     BatchParams, HeatParams, DEFAULT_BLOCK_ROWS,
 };
-use crate::memory::MemoryBudget;
-use crate::newton::{newton_solve_into, NewtonOptions, NewtonStats};
-use crate::precision::Precision;
-use crate::problem::Heat1D;
+use crate::problems::heat1d::params::Heat1D;
+use crate::problems::heat1d::theta_march::{CpuThetaMarch, GpuThetaMarch};
+use crate::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats};
 
 /// What `heatgpu bench` measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -615,7 +615,7 @@ fn kernel_timing<S>(
         .map(Timing::of))
 }
 
-/// `out = inp` on the device with `shaders/copy_real.wgsl`: the GPU's bandwidth reference.
+/// `out = inp` on the device with `shaders/common/copy_real.wgsl`: the GPU's bandwidth reference.
 struct DeviceCopy {
     pipeline: wgpu::ComputePipeline,
     group: wgpu::BindGroup,

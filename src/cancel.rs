@@ -1,11 +1,11 @@
 //! Ctrl-C ends a run cleanly: the handler raises a flag, long loops (Newton iterations, time
 //! steps, GPU submits, benchmark repeats) check it between units of work and return
-//! [`HeatError::Interrupted`], so temporary outputs are removed and no file is left half
+//! [`Error::Interrupted`], so temporary outputs are removed and no file is left half
 //! written. A second Ctrl-C exits at once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -28,7 +28,7 @@ pub fn install_handler() {
 /// `Err(Interrupted)` once Ctrl-C was pressed.
 pub fn check() -> Result<()> {
     if INTERRUPTED.load(Ordering::Relaxed) {
-        Err(HeatError::Interrupted)
+        Err(Error::Interrupted)
     } else {
         Ok(())
     }

@@ -1,11 +1,9 @@
 //! One error type for the library: every failure names the parameter or resource and the limit.
 
-use thiserror::Error;
+use crate::solver::newton::NewtonFailure;
 
-use crate::newton::NewtonFailure;
-
-#[derive(Debug, Error)]
-pub enum HeatError {
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
     /// A problem parameter outside its admissible range.
     #[error("invalid parameter {name} = {value}: {requirement}")]
     InvalidParameter {
@@ -44,7 +42,7 @@ pub enum HeatError {
     /// A time step of the march failed; `cause` says how (printed here, not as a source, so
     /// the CLI's error chain prints it once).
     #[error("time step {step}: {cause}")]
-    StepFailed { step: usize, cause: Box<HeatError> },
+    StepFailed { step: usize, cause: Box<Error> },
 
     /// A result did not pass its verification on the discrete system.
     #[error("{0}")]
@@ -76,7 +74,7 @@ pub enum HeatError {
 
     /// A tridiagonal solve refused (not diagonally dominant, bad shape) or failed on the device.
     #[error(transparent)]
-    Tridiag(#[from] crate::kernels::tridiag::TridiagError),
+    Tridiag(#[from] crate::linalg::tridiag::TridiagError),
 
     /// A cyclic tridiagonal solve found its system singular or its result non-finite.
     #[error(transparent)]
@@ -98,15 +96,15 @@ pub enum HeatError {
     },
 }
 
-pub type Result<T, E = HeatError> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl HeatError {
+impl Error {
     pub fn invalid(
         name: &'static str,
         value: impl std::fmt::Display,
         requirement: impl Into<String>,
     ) -> Self {
-        HeatError::InvalidParameter {
+        Error::InvalidParameter {
             name,
             value: short_number(value.to_string()),
             requirement: requirement.into(),
@@ -121,3 +119,7 @@ fn short_number(text: String) -> String {
         _ => text,
     }
 }
+
+/// The error's first name, kept for code written against it.
+#[doc(hidden)]
+pub type HeatError = Error;

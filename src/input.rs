@@ -11,7 +11,7 @@ use ndarray::{Array1, Array2};
 use ndarray_npy::npy::header::{Header, Layout};
 use ndarray_npy::ReadNpyExt;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::memory::{bytes_for, ensure_fits};
 
 /// An f64 field read from `.npy`: its values in C order and its 2-D shape (None if 1-D).
@@ -27,8 +27,8 @@ pub fn read_field(
     path: &Path,
     extra_bytes_per_value: usize,
 ) -> Result<NpyField> {
-    let bad = |why: String| HeatError::invalid(option, path.display(), why);
-    let io = |source| HeatError::Io {
+    let bad = |why: String| Error::invalid(option, path.display(), why);
+    let io = |source| Error::Io {
         context: format!("reading {}", path.display()),
         source,
     };

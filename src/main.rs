@@ -33,8 +33,8 @@ fn main() -> ExitCode {
             }
             let _ = writeln!(std::io::stderr().lock(), "error: {}", chain.join(": "));
             let interrupted = e
-                .downcast_ref::<heatgpu::HeatError>()
-                .is_some_and(|h| matches!(h, heatgpu::HeatError::Interrupted));
+                .downcast_ref::<heatgpu::Error>()
+                .is_some_and(|h| matches!(h, heatgpu::Error::Interrupted));
             ExitCode::from(if interrupted {
                 heatgpu::cancel::INTERRUPTED_EXIT
             } else {

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use sysinfo::{MemoryRefreshKind, Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 
 pub const MIB: f64 = 1024.0 * 1024.0;
 
@@ -48,11 +48,11 @@ impl MemoryBudget {
         }
     }
 
-    /// Fails with [`HeatError::OutOfMemory`] when `needed_bytes` exceeds the budget; `fix` says
+    /// Fails with [`Error::OutOfMemory`] when `needed_bytes` exceeds the budget; `fix` says
     /// what the user can change (it ends the message).
     pub fn ensure_fits(&self, what: &str, needed_bytes: u64, fix: &str) -> Result<()> {
         match self.bytes {
-            Some(budget) if needed_bytes > budget => Err(HeatError::OutOfMemory {
+            Some(budget) if needed_bytes > budget => Err(Error::OutOfMemory {
                 what: what.to_string(),
                 needed_mib: needed_bytes as f64 / MIB,
                 available_mib: budget as f64 / MIB,

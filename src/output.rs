@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use ndarray::IxDyn;
 use tempfile::NamedTempFile;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 
 /// A reserved output: its index in [`Outputs`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,8 +33,8 @@ pub struct Outputs {
     pending: Vec<Pending>,
 }
 
-fn io_error(context: String) -> impl FnOnce(std::io::Error) -> HeatError {
-    move |source| HeatError::Io { context, source }
+fn io_error(context: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { context, source }
 }
 
 impl Outputs {
@@ -45,7 +45,7 @@ impl Outputs {
     /// Checks `path` for option `option` and creates its temporary file in the same directory
     /// (so the final rename stays on one file system and is atomic).
     pub fn reserve(&mut self, option: &'static str, path: &Path) -> Result<Slot> {
-        let bad = |why: &str| HeatError::invalid(option, path.display(), why.to_string());
+        let bad = |why: &str| Error::invalid(option, path.display(), why.to_string());
         if path.as_os_str().is_empty() {
             return Err(bad("is empty"));
         }
@@ -126,7 +126,7 @@ impl Outputs {
                 .as_file()
                 .sync_all()
                 .map_err(io_error(format!("writing {}", target.display())))?;
-            pending.temp.persist(&target).map_err(|e| HeatError::Io {
+            pending.temp.persist(&target).map_err(|e| Error::Io {
                 context: format!("renaming the finished output onto {}", target.display()),
                 source: e.error,
             })?;
@@ -156,7 +156,7 @@ impl<'f> NpyRows<'f> {
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
             .filter(|&t| t.checked_mul(8).is_some())
             .ok_or_else(|| {
-                HeatError::invalid(
+                Error::invalid(
                     "output shape",
                     format!("{shape:?}"),
                     "too large for one file",
@@ -164,7 +164,7 @@ impl<'f> NpyRows<'f> {
             })?;
         let row_len = *shape.last().expect("at least one axis");
         ndarray_npy::write_zeroed_npy::<f64, _>(&*file, IxDyn(shape))
-            .map_err(|e| HeatError::Config(format!("{context}: {e}")))?;
+            .map_err(|e| Error::Config(format!("{context}: {e}")))?;
         let len = file.metadata().map_err(io_error(context.clone()))?.len();
         let data_offset = len - 8 * total as u64;
         file.seek(SeekFrom::Start(data_offset))
@@ -203,7 +203,7 @@ impl<'f> NpyRows<'f> {
     /// Flushes; fails if a row was never written (the file would hold zeros there).
     pub fn finish(mut self) -> Result<()> {
         if let Some(missing) = self.written.iter().position(|&w| !w) {
-            return Err(HeatError::InvalidInput {
+            return Err(Error::InvalidInput {
                 name: self.context.clone(),
                 reason: format!("row {missing} of {} was never written", self.rows),
             });
@@ -223,7 +223,7 @@ pub fn read_bounded(option: &'static str, path: &Path, limit: u64) -> Result<Str
         .read_to_string(&mut text)
         .map_err(io_error(format!("reading {}", path.display())))?;
     if read as u64 > limit {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             option,
             path.display(),
             format!("is larger than {limit} bytes (a configuration is a few lines)"),

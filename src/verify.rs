@@ -5,9 +5,9 @@
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::precision::Precision;
-use crate::problem::Heat1D;
+use crate::problems::heat1d::params::Heat1D;
 
 /// The verified residual of a result and what it was judged against.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -28,7 +28,7 @@ impl Verification {
         if self.residual <= self.target {
             return Ok(self);
         }
-        Err(HeatError::Unverified(format!(
+        Err(Error::Unverified(format!(
             "verification failed: the result's scaled residual ({}) is {:.3e}, above the target {:.3e} \
              (rounding floor {:.3e}); the solve did not converge on the discrete system",
             self.evaluated, self.residual, self.target, self.floor
@@ -40,7 +40,7 @@ impl Verification {
 pub fn check_finite_levels(values: &[f64], row_len: usize, what: &str) -> Result<()> {
     match values.iter().position(|x| !x.is_finite()) {
         None => Ok(()),
-        Some(k) => Err(HeatError::NonFinite {
+        Some(k) => Err(Error::NonFinite {
             what: what.to_string(),
             value: values[k],
             location: format!("T[{}, {}]", k / row_len.max(1), k % row_len.max(1)),
@@ -66,7 +66,8 @@ pub const F32_WARN_RELATIVE: f64 = 1e-3;
 /// resolves, which leaves about `r / 25 eps |T|` per level at large r (measured: 0.04 r at
 /// r = 1250 and 5e4). Levels add at most linearly (the step is a contraction). Measured by
 /// `tests/f32_bound.rs` on lavapipe (march and all-at-once, theta 0, 1/2, 1, r from 2.5e-5 to
-/// 3e4, nt up to 1e6): the bound is 3.6x to 130x the error; a worst-case bound with the
+/// 5e6, nt up to 1e6; last run 2026-11-23): the bound is 4x to 33x the error, 190x and 4000x
+/// for a few steps at r = 5e6 and 3e5, where the error is small; a worst-case bound with the
 /// `(1 + 4 r)` of `|A| |x|` instead of `sqrt(r)` is larger by up to 1e4x and would refuse
 /// runs that f32 delivers to 1e-3.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -86,7 +87,7 @@ impl F32Bound {
         }
         let bound = F32Bound::bound(problem);
         if bound.relative > F32_REFUSE_RELATIVE {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "precision",
                 "f32",
                 format!(

@@ -3,7 +3,6 @@
 //! space-time solve against the march; sweeps against single runs; a steep case with cell
 //! Reynolds number above 2.
 
-use heatgpu::newton::{newton_solve, NewtonOptions};
 use heatgpu::problems::burgers1d::cpu_adaptive::CpuBurgersAdaptive;
 use heatgpu::problems::burgers1d::cpu_space_time::CpuBurgersSpaceTime;
 use heatgpu::problems::burgers1d::exact::cole_hopf_level;
@@ -11,6 +10,7 @@ use heatgpu::problems::burgers1d::solve::{solve_cpu, BurgersReport};
 use heatgpu::problems::burgers1d::stencil::{periodic_stencil, StageCoefficients};
 use heatgpu::problems::burgers1d::sweep::BurgersSweep;
 use heatgpu::problems::burgers1d::{Burgers1D, Stepping};
+use heatgpu::solver::newton::{newton_solve, NewtonOptions};
 use heatgpu::solver::step_control::{integrate, AdaptiveStepper, Attempt, StepControlOptions};
 
 /// Every kept level of a run, and its report.

@@ -11,11 +11,11 @@ use heatgpu::gpu::layout::{bytes_to_reals, reals_to_bytes};
 use heatgpu::gpu::{AdapterRequest, GpuContext};
 use heatgpu::linalg::cyclic::CyclicTridiag;
 use heatgpu::linalg::gpu_cyclic::{GpuCyclicBatched, GpuCyclicLarge};
-use heatgpu::newton::{newton_solve_into, NewtonStats, NewtonSystem};
 use heatgpu::precision::Precision;
 use heatgpu::problems::burgers1d::gpu::{GpuBurgersMarch, GpuMarchOptions};
 use heatgpu::problems::burgers1d::solve::{march_newton_options, solve_cpu};
 use heatgpu::problems::burgers1d::{Burgers1D, Stepping};
+use heatgpu::solver::newton::{newton_solve_into, NewtonStats, NewtonSystem};
 
 fn context(precision: Precision) -> Option<GpuContext> {
     GpuContext::for_tests_with(&AdapterRequest::from_env(), Some(precision))

@@ -1,49 +1,20 @@
 //! Burgers' hot paths allocate nothing: a counting global allocator watches theta steps,
 //! adaptive TR-BDF2 attempts and all-at-once Newton iterations after warm-up.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
 
-use heatgpu::march::LevelStepper;
-use heatgpu::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
 use heatgpu::problems::burgers1d::cpu_adaptive::CpuBurgersAdaptive;
 use heatgpu::problems::burgers1d::cpu_space_time::CpuBurgersSpaceTime;
 use heatgpu::problems::burgers1d::cpu_step::CpuBurgersStep;
 use heatgpu::problems::burgers1d::{Burgers1D, Stepping};
+use heatgpu::solver::march::LevelStepper;
+use heatgpu::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
 use heatgpu::solver::step_control::AdaptiveStepper;
 
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_allocation() {
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_allocation();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_allocation();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use common::alloc::{allocations_in, CountingAllocator};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 fn stats_with_room() -> NewtonStats {
     let mut stats = NewtonStats::default();

@@ -406,6 +406,75 @@ fn catalogue() -> Vec<Case> {
     ] {
         cases.push(gpu(format!("solve --backend gpu {args}"), expect));
     }
+    // The other problems' folders: the same promises through their own arguments.
+    for (args, expect) in [
+        ("burgers --n 2", Fail("n = 2")),
+        ("burgers --nu nan", Fail("nu")),
+        ("burgers --nu -1", Fail("nu")),
+        ("burgers --t-end inf", Fail("t_end")),
+        ("burgers --a 1 --b 1", Fail("a = 1")),
+        ("burgers --steps 0", Fail("steps")),
+        ("burgers --tol 0", Fail("tol")),
+        ("burgers --tol 1e-6 --steps 10", Usage("--tol")),
+        ("burgers --n 1000000000000", Fail("n = ")),
+        ("burgers --snapshot-every 0", Fail("snapshot_every")),
+        ("burgers --sweep nu=0:1:3", Fail("nu")),
+        (
+            "burgers --sweep nu=0.01:0.02:18446744073709551615",
+            Usage("COUNT"),
+        ),
+        ("burgers --out {d}/nodir/x.npy", Fail("out")),
+        ("burgers --out {d}/keep.npy --png {d}/keep.npy", Fail("png")),
+        // The steep case (cell Reynolds 2.8, Jacobian not dominant): pivoting on the CPU.
+        (
+            "burgers --n 32 --a 1.01 --theta 1 --steps 1 --t-end 2 --backend cpu",
+            Solved(&[]),
+        ),
+        (
+            "burgers --n 256 --steps 20 --out {d}/u.npy --png {d}/u.png",
+            Solved(&["u.npy", "u.png"]),
+        ),
+        ("burgers --n 256 --tol 1e-5 --json", Solved(&[])),
+        ("diffusion2d --n 2", Fail("ny = 2")),
+        ("diffusion2d --n 100 --dt 1", Fail("r = D dt / h^2")),
+        ("diffusion2d --n 100 --dt nan", Fail("dt")),
+        ("diffusion2d --n 64 --d -1", Fail("D = -1")),
+        ("diffusion2d --n 64 --h 0", Fail("h = 0")),
+        (
+            "diffusion2d --n 64 --edge nan --boundary dirichlet",
+            Fail("edge"),
+        ),
+        ("diffusion2d --n 100000000", Fail("ny * nx")),
+        ("diffusion2d --n 40000 --scheme adi --steps 1", Fail("memory")),
+        ("diffusion2d --n 64 --steps 0", Usage("--steps")),
+        ("diffusion2d --n 64 --threads 0", Usage("--threads")),
+        ("diffusion2d --nx 64", Usage("--ny")),
+        ("diffusion2d --n 64 --gif {d}/a.gif", Fail("--snapshot-every")),
+        ("diffusion2d --input {d}/junk.npy", Fail("input")),
+        ("diffusion2d --input {d}/huge.npy", Fail("input")),
+        ("diffusion2d --input {d}/nan.npy", Fail("")),
+        ("diffusion2d --n 64 --precision f32 --backend cpu", Fail("precision")),
+        ("diffusion2d --n 64 --out {d}/subdir", Fail("out")),
+        (
+            "diffusion2d --input {d}/good.npy --steps 3 --out {d}/u.npy",
+            Solved(&["u.npy"]),
+        ),
+        (
+            "diffusion2d --n 24 --steps 10 --snapshot-every 5 --out {d}/s.npy --png {d}/s.png --gif {d}/s.gif",
+            Solved(&["s.npy", "s.png", "s.gif"]),
+        ),
+        (
+            "diffusion2d --n 24 --steps 4 --scheme adi --dt 3 --boundary dirichlet --edge -1",
+            Solved(&[]),
+        ),
+    ] {
+        cases.push(case(format!("solve {args}"), expect));
+    }
+    // ... and refused, naming the cell Reynolds number, by the GPU's partitioned solver.
+    cases.push(gpu(
+        "solve burgers --n 32 --a 1.01 --theta 1 --steps 1 --t-end 2 --backend gpu",
+        Fail("cell Reynolds"),
+    ));
     cases
 }
 

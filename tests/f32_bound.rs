@@ -5,12 +5,12 @@
 
 mod common;
 
-use heatgpu::backend::gpu::GpuHeatSession;
-use heatgpu::backend::theta_march::GpuThetaMarch;
 use heatgpu::gpu::{AdapterRequest, GpuContext};
-use heatgpu::newton::{newton_solve, NewtonOptions};
 use heatgpu::precision::Precision;
-use heatgpu::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::problems::heat1d::gpu::session::GpuHeatSession;
+use heatgpu::problems::heat1d::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::problems::heat1d::theta_march::GpuThetaMarch;
+use heatgpu::solver::newton::{newton_solve, NewtonOptions};
 use heatgpu::verify::F32Bound;
 use heatgpu::Heat1D;
 

@@ -6,10 +6,10 @@
 mod common;
 use common::relative_error;
 
-use heatgpu::backend::gpu_affine::GpuBlockedAffine;
 use heatgpu::gpu::{AdapterRequest, GpuContext};
-use heatgpu::kernels::{BlockedAffineSolve, HeatParams};
 use heatgpu::precision::Precision;
+use heatgpu::problems::heat1d::gpu::blocked::GpuBlockedAffine;
+use heatgpu::problems::heat1d::kernels::{BlockedAffineSolve, HeatParams};
 use heatgpu::Heat1D;
 
 fn context(precision: Precision, binding_cap: Option<u64>) -> Option<GpuContext> {

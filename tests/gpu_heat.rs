@@ -4,12 +4,14 @@
 mod common;
 use common::{random_field, relative_error, seed_from_clock};
 
-use heatgpu::backend::cpu::CpuSpaceTime;
-use heatgpu::backend::gpu::GpuHeatSession;
 use heatgpu::gpu::{AdapterRequest, GpuContext};
-use heatgpu::kernels::{heat_residual, heat_residual_norm, newton_march, newton_trial, HeatParams};
-use heatgpu::newton::{newton_solve, NewtonOptions, NewtonSystem};
 use heatgpu::precision::Precision;
+use heatgpu::problems::heat1d::cpu::CpuSpaceTime;
+use heatgpu::problems::heat1d::gpu::session::GpuHeatSession;
+use heatgpu::problems::heat1d::kernels::{
+    heat_residual, heat_residual_norm, newton_march, newton_trial, HeatParams,
+};
+use heatgpu::solver::newton::{newton_solve, NewtonOptions, NewtonSystem};
 use heatgpu::Heat1D;
 
 fn context(precision: Precision) -> Option<GpuContext> {
@@ -352,7 +354,7 @@ fn long_levels_swept_in_windows_match_the_cpu() {
 /// precision accepts (1e-6 to 1e6; beyond about 4e6 f32 refuses: 1 + 2 r rounds to 2 r).
 #[test]
 fn f32_solves_are_verified_at_every_accepted_r() {
-    use heatgpu::solve::{solve, Compute, Mode, SolveOptions};
+    use heatgpu::problems::heat1d::solve::{solve, Compute, Mode, SolveOptions};
     for log_r in -6..=6 {
         let Some(ctx) = context(Precision::F32) else {
             return;

@@ -6,13 +6,13 @@
 mod common;
 use common::{random_field, seed_from_clock};
 
-use heatgpu::backend::gpu_newton_scan::GpuNewtonScan;
-use heatgpu::backend::gpu_scan::GpuAffineScan;
 use heatgpu::gpu::{AdapterRequest, GpuContext};
-use heatgpu::kernels::affine_scan::affine_recurrence;
-use heatgpu::kernels::newton_scan::newton_scan_direction;
-use heatgpu::kernels::{newton_march, HeatParams};
+use heatgpu::linalg::affine_scan::affine_recurrence;
+use heatgpu::linalg::gpu_scan::GpuAffineScan;
 use heatgpu::precision::Precision;
+use heatgpu::problems::heat1d::gpu::newton_scan::GpuNewtonScan;
+use heatgpu::problems::heat1d::kernels::newton_scan::newton_scan_direction;
+use heatgpu::problems::heat1d::kernels::{newton_march, HeatParams};
 use heatgpu::Heat1D;
 
 fn context() -> Option<GpuContext> {

@@ -1,13 +1,13 @@
-//! P1 marched with adaptive TR-BDF2 steps (`heatgpu::march_adaptive`): the error tracks `tol`
+//! P1 marched with adaptive TR-BDF2 steps (`heatgpu::problems::heat1d::adaptive`): the error tracks `tol`
 //! against the exact Fourier series (semi-discrete and continuous), the steps are far fewer
 //! than fixed steps of the same accuracy (the same method, and Crank-Nicolson), linear and
 //! with alpha(T); every result verified; bad options refused by name.
 
-use heatgpu::exact::{fourier_level, semi_discrete_level};
-use heatgpu::march_adaptive::stepper::CpuHeatAdaptive;
-use heatgpu::march_adaptive::{solve_adaptive, AdaptiveOptions, AdaptiveSolution};
-use heatgpu::newton::NewtonOptions;
-use heatgpu::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::problems::heat1d::adaptive::stepper::CpuHeatAdaptive;
+use heatgpu::problems::heat1d::adaptive::{solve_adaptive, AdaptiveOptions, AdaptiveSolution};
+use heatgpu::problems::heat1d::exact::{fourier_level, semi_discrete_level};
+use heatgpu::problems::heat1d::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::solver::newton::NewtonOptions;
 use heatgpu::solver::step_control::{integrate, AdaptiveStepper, Attempt, StepControlOptions};
 use heatgpu::Heat1D;
 

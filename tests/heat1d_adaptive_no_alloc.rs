@@ -2,47 +2,18 @@
 //! TR-BDF2 attempts (accepted and rejected, linear and alpha(T), short and long levels) and
 //! whole adaptive solves of different step counts.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
 
-use heatgpu::march_adaptive::stepper::CpuHeatAdaptive;
-use heatgpu::march_adaptive::{solve_adaptive, AdaptiveOptions};
-use heatgpu::newton::NewtonOptions;
+use heatgpu::problems::heat1d::adaptive::stepper::CpuHeatAdaptive;
+use heatgpu::problems::heat1d::adaptive::{solve_adaptive, AdaptiveOptions};
+use heatgpu::solver::newton::NewtonOptions;
 use heatgpu::solver::step_control::{AdaptiveStepper, Attempt};
 use heatgpu::Heat1D;
 
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_allocation() {
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_allocation();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_allocation();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use common::alloc::{allocations_in, CountingAllocator};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 #[test]
 fn attempts_allocate_nothing() {

@@ -1,10 +1,10 @@
 //! Linear time marching for big grids and sweeps: the CPU twin path against the Newton march,
 //! the GPU against the CPU, sweep members against single solves.
 
-use heatgpu::backend::theta_march::{CpuThetaMarch, GpuThetaMarch};
 use heatgpu::gpu::{AdapterRequest, GpuContext};
 use heatgpu::precision::Precision;
-use heatgpu::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::problems::heat1d::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::problems::heat1d::theta_march::{CpuThetaMarch, GpuThetaMarch};
 use heatgpu::Heat1D;
 
 /// Kept levels of a march, each de-interleaved into members: `[member][kept level][j]`.
@@ -39,7 +39,7 @@ fn newton_march(p: &Heat1D, every: usize) -> Vec<Vec<f64>> {
     let opts = SolveOptions {
         mode: Mode::March,
         snapshot_every: every,
-        newton: heatgpu::newton::NewtonOptions {
+        newton: heatgpu::solver::newton::NewtonOptions {
             atol: 1e-13,
             ..Default::default()
         },

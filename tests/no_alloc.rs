@@ -1,49 +1,19 @@
 //! The hot path allocates nothing: a counting global allocator watches the residual, the
 //! Newton kernels and whole Newton solves after warm-up.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
 
-use heatgpu::backend::cpu::CpuSpaceTime;
-use heatgpu::kernels::{heat_residual, heat_residual_norm, newton_march, newton_trial, HeatParams};
-use heatgpu::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
+use heatgpu::problems::heat1d::cpu::CpuSpaceTime;
+use heatgpu::problems::heat1d::kernels::{
+    heat_residual, heat_residual_norm, newton_march, newton_trial, HeatParams,
+};
+use heatgpu::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
 use heatgpu::Heat1D;
 
-struct CountingAllocator;
-
-thread_local! {
-    /// Allocations made by this thread: the test harness's own threads do not count.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_allocation() {
-    // try_with: a thread being torn down has no counter left, and is not the one measured.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_allocation();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_allocation();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use common::alloc::{allocations_in, CountingAllocator};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// Allocations made by `f` on this thread (the kernels under test run on the calling thread).
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 #[test]
 fn kernels_and_newton_iterations_allocate_nothing() {

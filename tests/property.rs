@@ -6,7 +6,7 @@
 
 use heatgpu::gpu::{AdapterRequest, GpuContext};
 use heatgpu::precision::Precision;
-use heatgpu::solve::{solve, Compute, Mode, Solution, SolveOptions};
+use heatgpu::problems::heat1d::solve::{solve, Compute, Mode, Solution, SolveOptions};
 use heatgpu::Heat1D;
 use proptest::prelude::*;
 

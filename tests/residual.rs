@@ -4,7 +4,7 @@
 mod common;
 use common::random_field;
 
-use heatgpu::kernels::{
+use heatgpu::problems::heat1d::kernels::{
     heat_residual, heat_residual_norm, heat_residual_par, newton_march, newton_trial,
     AffineLevelMap, HeatParams,
 };
@@ -121,7 +121,7 @@ fn parallel_residual_is_bitwise_the_serial_one() {
 /// Scaled max-norm of a stored residual: energy rows times `energy_scale`.
 fn scaled_norm(p: &Heat1D, r: &[f64]) -> f64 {
     let energy_start = p.layout().energy_start();
-    let scale = heatgpu::kernels::HeatParams::new(p).energy_scale;
+    let scale = heatgpu::problems::heat1d::kernels::HeatParams::new(p).energy_scale;
     r.iter()
         .enumerate()
         .map(|(k, x)| {
@@ -253,8 +253,8 @@ mod device_layout_twins {
     //! The CPU twins of the GPU kernels against the CPU's fused kernels, whole and split into
     //! segments of levels (as arrays larger than one device binding are).
     use super::*;
-    use heatgpu::kernels::max_abs::max_abs;
-    use heatgpu::kernels::{
+    use heatgpu::linalg::max_abs::max_abs;
+    use heatgpu::problems::heat1d::kernels::{
         finish_max_norm, heat_jacobian, heat_residual_levels, heat_residual_partials,
         levels_to_p1_order, max_abs_reduce, newton_trial_partials, thomas_march, MarchCursor,
         ReduceParams, Segment, JACOBIAN_ROW, REDUCE_WIDTH,
@@ -345,7 +345,7 @@ mod device_layout_twins {
         with_nan[700] = f64::NAN;
         let flagged: Vec<f64> = with_nan
             .iter()
-            .map(|&x| heatgpu::kernels::max_abs_reduce::flagged_abs(x, 1.0))
+            .map(|&x| heatgpu::linalg::max_abs_reduce::flagged_abs(x, 1.0))
             .collect();
         assert!(reduce(&flagged).is_nan());
     }
@@ -463,7 +463,9 @@ mod device_layout_twins {
     /// chunks give bit for bit what `thomas_march` gives, for windows of 1 to more than nx rows.
     #[test]
     fn windowed_rows_give_the_whole_level_march_bit_for_bit() {
-        use heatgpu::kernels::{thomas_march_backward_rows, thomas_march_forward_rows};
+        use heatgpu::problems::heat1d::kernels::{
+            thomas_march_backward_rows, thomas_march_forward_rows,
+        };
         for (nx, window) in [(9, 2), (9, 8), (9, 100), (10, 3), (3, 1)] {
             let p = Heat1D {
                 nt: 6,

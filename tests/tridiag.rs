@@ -5,13 +5,13 @@
 mod common;
 use common::{relative_error, seed_from_clock};
 
-use heatgpu::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
 use heatgpu::gpu::{AdapterRequest, GpuContext};
-use heatgpu::kernels::{
+use heatgpu::linalg::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
+use heatgpu::precision::Precision;
+use heatgpu::problems::heat1d::kernels::{
     thomas_batched, thomas_batched_factored, thomas_factor, thomas_solve, BatchParams,
     CpuPartitionedTridiag, TridiagError, DEFAULT_BLOCK_ROWS, MAX_SWEEP_ROWS,
 };
-use heatgpu::precision::Precision;
 
 /// Uniform values in [lo, hi) from a splitmix64 stream.
 struct Random(u64);

@@ -1,10 +1,10 @@
 //! Every bad input gets an error that names the parameter and the limit; nothing panics.
 
-use heatgpu::backend::cpu::CpuSpaceTime;
 use heatgpu::memory::MemoryBudget;
-use heatgpu::newton::{newton_solve, NewtonOptions};
-use heatgpu::solve::{solve_cpu, Mode, SolveOptions};
-use heatgpu::{Heat1D, HeatError};
+use heatgpu::problems::heat1d::cpu::CpuSpaceTime;
+use heatgpu::problems::heat1d::solve::{solve_cpu, Mode, SolveOptions};
+use heatgpu::solver::newton::{newton_solve, NewtonOptions};
+use heatgpu::{Error, Heat1D};
 
 fn error_of(p: Heat1D) -> String {
     p.validate().expect_err("must be rejected").to_string()
@@ -167,7 +167,7 @@ fn memory_needs_are_stated() {
             "use --mode march",
         )
         .unwrap_err();
-    assert!(matches!(err, HeatError::OutOfMemory { .. }));
+    assert!(matches!(err, Error::OutOfMemory { .. }));
     let msg = err.to_string();
     assert!(
         msg.contains("22888.2 MiB") && msg.contains("8192.0 MiB") && msg.contains("--mode march"),
@@ -210,7 +210,7 @@ fn newton_failures_are_typed_and_keep_statistics() {
         ..NewtonOptions::default()
     };
     match newton_solve(&mut system, &opts) {
-        Err(HeatError::Newton(failure)) => {
+        Err(Error::Newton(failure)) => {
             assert_eq!(failure.stats.iterations, 1);
             assert_eq!(failure.stats.residual_history.len(), 2);
             assert!(failure

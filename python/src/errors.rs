@@ -1,30 +1,28 @@
 //! heatgpu's errors as Python exceptions, with the CLI's one-line messages.
 //!
-//! | `HeatError` | Python |
+//! | `Error` | Python |
 //! |---|---|
 //! | `InvalidParameter`, `UnstableStep`, `InvalidInput`, `Config` | `ValueError` |
 //! | `OutOfMemory`, `GpuOutOfMemory` | `MemoryError` |
 //! | `Interrupted` | `KeyboardInterrupt` |
 //! | everything else (Newton failures, verification, NaN in a result, the device) | `RuntimeError` |
 
-use heatgpu::HeatError;
+use heatgpu::Error;
 use pyo3::exceptions::{
     PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::PyErr;
 
 /// The error as Python raises it.
-pub fn to_py(error: HeatError) -> PyErr {
+pub fn to_py(error: Error) -> PyErr {
     let message = one_line(&error);
     match error {
-        HeatError::InvalidParameter { .. }
-        | HeatError::UnstableStep { .. }
-        | HeatError::InvalidInput { .. }
-        | HeatError::Config(_) => PyValueError::new_err(message),
-        HeatError::OutOfMemory { .. } | HeatError::GpuOutOfMemory { .. } => {
-            PyMemoryError::new_err(message)
-        }
-        HeatError::Interrupted => PyKeyboardInterrupt::new_err(message),
+        Error::InvalidParameter { .. }
+        | Error::UnstableStep { .. }
+        | Error::InvalidInput { .. }
+        | Error::Config(_) => PyValueError::new_err(message),
+        Error::OutOfMemory { .. } | Error::GpuOutOfMemory { .. } => PyMemoryError::new_err(message),
+        Error::Interrupted => PyKeyboardInterrupt::new_err(message),
         _ => PyRuntimeError::new_err(message),
     }
 }
@@ -44,7 +42,7 @@ pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// `ValueError("invalid parameter NAME = VALUE: REQUIREMENT")`, the form of
-/// [`HeatError::invalid`] for names only known at run time (keyword arguments).
+/// [`Error::invalid`] for names only known at run time (keyword arguments).
 pub fn invalid(name: &str, value: impl std::fmt::Display, requirement: &str) -> PyErr {
     PyValueError::new_err(format!("invalid parameter {name} = {value}: {requirement}"))
 }

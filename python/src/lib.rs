@@ -21,7 +21,7 @@ mod problems;
 mod progress;
 
 use heatgpu::precision::Precision;
-use heatgpu::solve::Backend;
+use heatgpu::problems::heat1d::solve::Backend;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};

@@ -3,7 +3,7 @@
 //! [`Entry`] and one line in [`PROBLEMS`]; the Python side finds it by name.
 
 use heatgpu::precision::Precision;
-use heatgpu::solve::Backend;
+use heatgpu::problems::heat1d::solve::Backend;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

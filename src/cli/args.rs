@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::newton::NewtonOptions;
 use crate::precision::Precision;
-use crate::problem::Heat1D;
-use crate::solve::{Backend, Compute, WorkShape};
+use crate::problems::heat1d::params::Heat1D;
+use crate::problems::heat1d::solve::{Backend, Compute, WorkShape};
+use crate::solver::newton::NewtonOptions;
 
 use super::report::note;
 

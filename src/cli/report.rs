@@ -7,7 +7,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::backend::ComputeLabel;
-use crate::problem::Heat1D;
+use crate::problems::heat1d::params::Heat1D;
 
 /// Appends one line to a report; reports are written in one piece by [`emit`].
 macro_rules! say {

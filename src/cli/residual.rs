@@ -8,13 +8,13 @@ use clap::Args;
 use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
-use crate::backend::gpu::GpuHeatSession;
 use crate::backend::ComputeLabel;
 use crate::input::read_field;
-use crate::kernels::{heat_residual_par, HeatParams};
 use crate::memory::{bytes_for, ensure_fits};
 use crate::output::Outputs;
-use crate::solve::{Compute, Mode, WorkShape};
+use crate::problems::heat1d::gpu::session::GpuHeatSession;
+use crate::problems::heat1d::kernels::{heat_residual_par, HeatParams};
+use crate::problems::heat1d::solve::{Compute, Mode, WorkShape};
 
 use super::args::{ComputeArgs, ProblemArgs};
 use super::report::{emit, print_problem, say};

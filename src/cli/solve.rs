@@ -8,18 +8,18 @@ use clap::{Args, Subcommand};
 use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
-use crate::error::HeatError;
-use crate::march::kept_level_count;
+use crate::error::Error;
 use crate::memory::ensure_fits;
 use crate::output::Outputs;
-use crate::problem::Heat1D;
 use crate::problems::burgers1d::cli::BurgersArgs;
 use crate::problems::diffusion2d::cli::Diffusion2dArgs;
-use crate::solve::{
+use crate::problems::heat1d::params::Heat1D;
+use crate::problems::heat1d::solve::{
     host_bytes_needed, linear_march, linear_march_host_bytes, solve, Mode, SolveOptions,
     SolveReport, WorkShape,
 };
-use crate::sweep::Sweep;
+use crate::problems::heat1d::sweep::Sweep;
+use crate::solver::march::kept_level_count;
 
 use super::args::{ComputeArgs, NewtonArgs, ProblemArgs};
 use super::report::{emit, format_row, note, print_problem, say, DelayedProgress};
@@ -199,6 +199,14 @@ fn run_heat1d(args: &Heat1dArgs) -> anyhow::Result<()> {
                 say!(text, "  iteration {k:2}: |F|_scaled = {r:.3e}{lambda}");
             }
         }
+        SolveReport::Blocked {
+            levels,
+            block_levels,
+            ..
+        } => say!(
+            text,
+            "mode       blocked direct solve: {levels} levels in blocks of {block_levels}, every level one mat-vec from its block's start"
+        ),
         SolveReport::LinearMarch { steps, .. } => say!(
             text,
             "mode       linear march: {steps} steps, one tridiagonal solve each"
@@ -244,7 +252,7 @@ fn run_heat1d(args: &Heat1dArgs) -> anyhow::Result<()> {
 /// `solve --sweep`: every member marched at once, kept levels streamed to a stacked .npy.
 fn run_sweep(args: &Heat1dArgs, base: &Heat1D, sweep: &Sweep) -> anyhow::Result<()> {
     if args.png.is_some() {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "png",
             args.png
                 .as_deref()
@@ -255,7 +263,7 @@ fn run_sweep(args: &Heat1dArgs, base: &Heat1D, sweep: &Sweep) -> anyhow::Result<
         .into());
     }
     if base.beta != 0.0 {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "beta",
             base.beta,
             "a sweep marches the linear problem (beta = 0)",

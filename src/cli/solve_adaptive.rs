@@ -1,6 +1,6 @@
 //! `heatgpu solve [heat1d] --mode march --tol E`: P1 marched with adaptive TR-BDF2 steps
-//! ([`crate::march_adaptive`]), on the CPU. Outputs: `--out` the kept levels (rows at accepted
-//! step times) and `NAME.times.npy` their times; `--png` the heat map at those times.
+//! ([`crate::problems::heat1d::adaptive`]), on the CPU. Outputs: `--out` the kept levels (rows
+//! at accepted step times) and `NAME.times.npy` their times; `--png` the heat map.
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -10,13 +10,16 @@ use ndarray::{Array1, Array2};
 use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
-use crate::error::HeatError;
-use crate::march_adaptive::{check_options, check_problem, solve_adaptive, AdaptiveOptions};
+use crate::backend::Backend;
+use crate::error::Error;
 use crate::memory::{bytes_for, ensure_fits};
 use crate::output::Outputs;
 use crate::precision::Precision;
-use crate::problem::Heat1D;
-use crate::solve::{Backend, Mode};
+use crate::problems::heat1d::adaptive::{
+    check_options, check_problem, solve_adaptive, AdaptiveOptions,
+};
+use crate::problems::heat1d::params::Heat1D;
+use crate::problems::heat1d::solve::Mode;
 
 use super::report::{emit, format_row, note, say, DelayedProgress};
 use super::solve::Heat1dArgs;
@@ -28,9 +31,9 @@ fn times_path(out: &Path) -> PathBuf {
 }
 
 /// Refusals of flags that mean nothing with adaptive steps, each in one line.
-fn check_flags(args: &Heat1dArgs, tol: f64) -> Result<(), HeatError> {
+fn check_flags(args: &Heat1dArgs, tol: f64) -> Result<(), Error> {
     if args.mode != Mode::March {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "tol",
             tol,
             "chooses the steps of a march: use it with --mode march (the all-at-once solve \
@@ -38,28 +41,28 @@ fn check_flags(args: &Heat1dArgs, tol: f64) -> Result<(), HeatError> {
         ));
     }
     if args.sweep.is_some() {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "tol",
             tol,
             "a sweep marches all members with the same fixed steps: drop --tol or --sweep",
         ));
     }
     if let Some(nt) = args.problem.nt {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "nt",
             nt,
             "fixes the steps; --tol chooses them (TR-BDF2): give one of the two",
         ));
     }
     if let Some(theta) = args.problem.theta {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "theta",
             theta,
             "picks a fixed-step theta scheme; --tol steps with TR-BDF2: give one of the two",
         ));
     }
     if let Some(rtol) = args.newton.rtol {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "rtol",
             rtol,
             "is relative to a solve's first residual; adaptive stages stop at 1e-3 tol (raise \
@@ -67,12 +70,12 @@ fn check_flags(args: &Heat1dArgs, tol: f64) -> Result<(), HeatError> {
         ));
     }
     match (args.compute.backend, args.compute.precision) {
-        (Backend::Gpu, _) => Err(HeatError::invalid(
+        (Backend::Gpu, _) => Err(Error::invalid(
             "backend",
             "gpu",
             "adaptive steps (--tol) run on the CPU; use --nt for the GPU march",
         )),
-        (_, Some(Precision::F32)) => Err(HeatError::invalid(
+        (_, Some(Precision::F32)) => Err(Error::invalid(
             "precision",
             "f32",
             "adaptive steps (--tol) run on the CPU in f64",

@@ -81,17 +81,17 @@ pub fn bytes_to_reals(bytes: &[u8], precision: Precision, out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::HeatParams;
+    use crate::problems::heat1d::kernels::HeatParams;
     use crate::Heat1D;
 
     /// The f64 layout is exactly the `#[repr(C)]` struct the CPU twins read.
     #[test]
     fn heat_params_bytes_match_the_repr_c_struct() {
         let p = HeatParams::new(&Heat1D::default());
-        let bytes = crate::backend::gpu::heat_params_bytes(&p, Precision::F64);
+        let bytes = crate::problems::heat1d::gpu::session::heat_params_bytes(&p, Precision::F64);
         assert_eq!(bytes, bytemuck::bytes_of(&p));
         assert_eq!(
-            crate::backend::gpu::heat_params_bytes(&p, Precision::F32).len(),
+            crate::problems::heat1d::gpu::session::heat_params_bytes(&p, Precision::F32).len(),
             44
         );
     }

@@ -4,7 +4,7 @@
 
 use super::layout::WgslStruct;
 use super::{GpuContext, GpuError};
-use crate::kernels::REDUCE_WIDTH;
+use crate::problems::heat1d::kernels::REDUCE_WIDTH;
 
 /// The reduction of `n` partials at `input_offset` of a buffer to one value.
 pub struct ReductionChain {

@@ -16,164 +16,170 @@ use crate::precision::Precision;
 /// Every kernel as (name, WGSL source without the `real` alias). Add new kernels here:
 /// the unit tests validate each entry in both precisions.
 pub const KERNELS: &[(&str, &str)] = &[
-    ("copy_real", include_str!("../../shaders/copy_real.wgsl")),
+    (
+        "copy_real",
+        include_str!("../../shaders/common/copy_real.wgsl"),
+    ),
     (
         "heat_residual_levels",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/heat_levels.wgsl"),
-            include_str!("../../shaders/heat_residual_levels.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/heat1d/heat_levels.wgsl"),
+            include_str!("../../shaders/heat1d/heat_residual_levels.wgsl")
         ),
     ),
     (
         "heat_residual_partials",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/heat_levels.wgsl"),
-            include_str!("../../shaders/workgroup_max.wgsl"),
-            include_str!("../../shaders/heat_partials.wgsl"),
-            include_str!("../../shaders/heat_residual_partials.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/heat1d/heat_levels.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
+            include_str!("../../shaders/heat1d/heat_partials.wgsl"),
+            include_str!("../../shaders/heat1d/heat_residual_partials.wgsl")
         ),
     ),
     (
         "heat_jacobian",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/heat_levels.wgsl"),
-            include_str!("../../shaders/heat_jacobian.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/heat1d/heat_levels.wgsl"),
+            include_str!("../../shaders/heat1d/heat_jacobian.wgsl")
         ),
     ),
     (
         "thomas_march",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/workgroup_max.wgsl"),
-            include_str!("../../shaders/thomas_march.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
+            include_str!("../../shaders/heat1d/thomas_march.wgsl")
         ),
     ),
     (
         "thomas_march_forward_rows",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/thomas_march_forward_rows.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/heat1d/thomas_march_forward_rows.wgsl")
         ),
     ),
     (
         "thomas_march_backward_rows",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/workgroup_max.wgsl"),
-            include_str!("../../shaders/thomas_march_backward_rows.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
+            include_str!("../../shaders/heat1d/thomas_march_backward_rows.wgsl")
         ),
     ),
     (
         "newton_trial_partials",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/heat_levels.wgsl"),
-            include_str!("../../shaders/workgroup_max.wgsl"),
-            include_str!("../../shaders/heat_partials.wgsl"),
-            include_str!("../../shaders/newton_trial_partials.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/heat1d/heat_levels.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
+            include_str!("../../shaders/heat1d/heat_partials.wgsl"),
+            include_str!("../../shaders/heat1d/newton_trial_partials.wgsl")
         ),
     ),
-    ("theta_rhs", include_str!("../../shaders/theta_rhs.wgsl")),
+    (
+        "theta_rhs",
+        include_str!("../../shaders/heat1d/theta_rhs.wgsl"),
+    ),
     (
         "theta_step_residual",
         concat!(
-            include_str!("../../shaders/workgroup_max.wgsl"),
-            include_str!("../../shaders/theta_step_residual.wgsl")
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
+            include_str!("../../shaders/heat1d/theta_step_residual.wgsl")
         ),
     ),
     (
         "max_abs_reduce",
         concat!(
-            include_str!("../../shaders/workgroup_max.wgsl"),
-            include_str!("../../shaders/max_abs_reduce.wgsl")
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
+            include_str!("../../shaders/common/max_abs_reduce.wgsl")
         ),
     ),
     (
         "pcr_workgroup",
         concat!(
-            include_str!("../../shaders/batch_params.wgsl"),
-            include_str!("../../shaders/pcr_workgroup.wgsl")
+            include_str!("../../shaders/linalg/batch_params.wgsl"),
+            include_str!("../../shaders/linalg/pcr_workgroup.wgsl")
         ),
     ),
     (
         "thomas_batched",
         concat!(
-            include_str!("../../shaders/batch_params.wgsl"),
-            include_str!("../../shaders/thomas_batched.wgsl")
+            include_str!("../../shaders/linalg/batch_params.wgsl"),
+            include_str!("../../shaders/linalg/thomas_batched.wgsl")
         ),
     ),
     (
         "thomas_batched_factored",
         concat!(
-            include_str!("../../shaders/batch_params.wgsl"),
-            include_str!("../../shaders/thomas_batched_factored.wgsl")
+            include_str!("../../shaders/linalg/batch_params.wgsl"),
+            include_str!("../../shaders/linalg/thomas_batched_factored.wgsl")
         ),
     ),
     (
         "tridiag_partition_reduce",
         concat!(
-            include_str!("../../shaders/partition_params.wgsl"),
-            include_str!("../../shaders/tridiag_partition_reduce.wgsl")
+            include_str!("../../shaders/linalg/partition_params.wgsl"),
+            include_str!("../../shaders/linalg/tridiag_partition_reduce.wgsl")
         ),
     ),
     (
         "affine_block_starts",
         concat!(
-            include_str!("../../shaders/affine_block_params.wgsl"),
-            include_str!("../../shaders/affine_block_starts.wgsl")
+            include_str!("../../shaders/heat1d/affine_block_params.wgsl"),
+            include_str!("../../shaders/heat1d/affine_block_starts.wgsl")
         ),
     ),
     (
         "affine_levels",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/affine_block_params.wgsl"),
-            include_str!("../../shaders/affine_levels.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/heat1d/affine_block_params.wgsl"),
+            include_str!("../../shaders/heat1d/affine_levels.wgsl")
         ),
     ),
     (
         "affine_compose",
         concat!(
-            include_str!("../../shaders/affine_scan_params.wgsl"),
-            include_str!("../../shaders/affine_compose.wgsl")
+            include_str!("../../shaders/linalg/affine_scan_params.wgsl"),
+            include_str!("../../shaders/linalg/affine_compose.wgsl")
         ),
     ),
     (
         "affine_apply",
         concat!(
-            include_str!("../../shaders/affine_scan_params.wgsl"),
-            include_str!("../../shaders/affine_apply.wgsl")
+            include_str!("../../shaders/linalg/affine_scan_params.wgsl"),
+            include_str!("../../shaders/linalg/affine_apply.wgsl")
         ),
     ),
     (
         "newton_scan_first_level",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/affine_scan_params.wgsl"),
-            include_str!("../../shaders/newton_scan_common.wgsl"),
-            include_str!("../../shaders/newton_scan_first_level.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/linalg/affine_scan_params.wgsl"),
+            include_str!("../../shaders/heat1d/newton_scan_common.wgsl"),
+            include_str!("../../shaders/heat1d/newton_scan_first_level.wgsl")
         ),
     ),
     (
         "newton_scan_maps",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/affine_scan_params.wgsl"),
-            include_str!("../../shaders/newton_scan_common.wgsl"),
-            include_str!("../../shaders/newton_scan_maps.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/linalg/affine_scan_params.wgsl"),
+            include_str!("../../shaders/heat1d/newton_scan_common.wgsl"),
+            include_str!("../../shaders/heat1d/newton_scan_maps.wgsl")
         ),
     ),
     (
         "newton_scan_levels",
         concat!(
-            include_str!("../../shaders/heat_params.wgsl"),
-            include_str!("../../shaders/workgroup_max.wgsl"),
-            include_str!("../../shaders/affine_scan_params.wgsl"),
-            include_str!("../../shaders/newton_scan_common.wgsl"),
-            include_str!("../../shaders/newton_scan_levels.wgsl")
+            include_str!("../../shaders/heat1d/heat_params.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
+            include_str!("../../shaders/linalg/affine_scan_params.wgsl"),
+            include_str!("../../shaders/heat1d/newton_scan_common.wgsl"),
+            include_str!("../../shaders/heat1d/newton_scan_levels.wgsl")
         ),
     ),
     (
@@ -191,14 +197,14 @@ pub const KERNELS: &[(&str, &str)] = &[
     (
         "tridiag_partition_substitute",
         concat!(
-            include_str!("../../shaders/partition_params.wgsl"),
-            include_str!("../../shaders/tridiag_partition_substitute.wgsl")
+            include_str!("../../shaders/linalg/partition_params.wgsl"),
+            include_str!("../../shaders/linalg/tridiag_partition_substitute.wgsl")
         ),
     ),
     (
         "cyclic_batched",
         concat!(
-            include_str!("../../shaders/batch_params.wgsl"),
+            include_str!("../../shaders/linalg/batch_params.wgsl"),
             include_str!("../../shaders/linalg/cyclic_batched.wgsl")
         ),
     ),
@@ -247,7 +253,7 @@ pub const KERNELS: &[(&str, &str)] = &[
     (
         "burgers_residual_partials",
         concat!(
-            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_partials.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_residual_partials.wgsl")
@@ -256,7 +262,7 @@ pub const KERNELS: &[(&str, &str)] = &[
     (
         "burgers_jacobian",
         concat!(
-            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_partials.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_jacobian.wgsl")
@@ -265,7 +271,7 @@ pub const KERNELS: &[(&str, &str)] = &[
     (
         "burgers_trial_partials",
         concat!(
-            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_partials.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_trial_partials.wgsl")
@@ -274,7 +280,7 @@ pub const KERNELS: &[(&str, &str)] = &[
     (
         "burgers_direction_partials",
         concat!(
-            include_str!("../../shaders/workgroup_max.wgsl"),
+            include_str!("../../shaders/common/workgroup_max.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_stencil.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_partials.wgsl"),
             include_str!("../../shaders/burgers1d/burgers_direction_partials.wgsl")

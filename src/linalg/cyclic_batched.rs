@@ -3,7 +3,7 @@
 //! elimination with partial pivoting of [`super::cyclic`], in the same order of operations.
 
 use super::cyclic::{gepp_cyclic, CyclicError, UpperRows};
-use crate::kernels::BatchParams;
+use crate::linalg::BatchParams;
 
 /// `U` of system `s` in the four scratch regions and `x`, row k at `k * batch + s`.
 struct InterleavedRows<'a> {

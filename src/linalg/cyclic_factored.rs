@@ -19,7 +19,7 @@
 //! Invariant: `A'` is strictly diagonally dominant when `A` is (`|diag| > |sub| + |sup|`), so
 //! the pivot-free factorisation is stable; the constructor refuses any other matrix.
 
-use crate::kernels::tridiag::{thomas_factor, TridiagError};
+use crate::linalg::tridiag::{thomas_factor, TridiagError};
 
 /// A factorised constant-coefficient tridiagonal matrix, plain or cyclic.
 #[derive(Clone, Debug, PartialEq)]

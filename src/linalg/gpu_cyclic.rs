@@ -17,10 +17,10 @@
 //!   rows 0 .. n-2), so that level 0 of the partitioned solver starts at element 1.
 //!   Bytes per unknown (f64): two partitioned solves (about 2 x 140 B) and the combine (24 B).
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::WgslStruct;
 use crate::gpu::{shader_source, GpuContext, GpuError};
-use crate::kernels::{PartitionPlan, MAX_SWEEP_ROWS};
+use crate::linalg::{PartitionPlan, MAX_SWEEP_ROWS};
 
 /// A storage array of `len` reals (COPY_DST too), refused when it exceeds one binding.
 pub(crate) fn storage_array(
@@ -69,7 +69,7 @@ impl GpuCyclicBatched {
     /// pipeline; the solution goes to `x` (at least `n * batch` reals).
     pub fn new(ctx: &GpuContext, n: usize, batch: usize, x: &wgpu::Buffer) -> Result<Self> {
         if !(4..=MAX_SWEEP_ROWS).contains(&n) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "n",
                 n,
                 format!(
@@ -80,7 +80,7 @@ impl GpuCyclicBatched {
         }
         let len = n.checked_mul(batch).filter(|&l| l <= u32::MAX as usize / 4);
         let len = len.ok_or_else(|| {
-            HeatError::invalid("members", batch, "n * members * 4 must fit u32 indices")
+            Error::invalid("members", batch, "n * members * 4 must fit u32 indices")
         })?;
         let storage = wgpu::BufferUsages::STORAGE;
         let bands =
@@ -159,7 +159,7 @@ impl GpuCyclicLarge {
     /// the solution goes to `x` (at least n reals), in natural order.
     pub fn new(ctx: &GpuContext, n: usize, block_rows: usize, x: &wgpu::Buffer) -> Result<Self> {
         if n < 8 || n > u32::MAX as usize / 4 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "n",
                 n,
                 "the large cyclic solver takes 8 or more rows (and u32 indices)",

@@ -11,7 +11,7 @@
 //! averaged in blocks of one pixel (one pass, no full-resolution image), and a block holding
 //! a non-finite value is drawn red, with a "NaN" key.
 //!
-//! A solved [`crate::solve::Solution`] of a [`crate::Heat1D`] `problem` is drawn with
+//! A solved [`crate::problems::heat1d::solve::Solution`] of a [`crate::Heat1D`] `problem` is drawn with
 //! `heat_map_png(path, &solution.field, &solution.times(&problem), problem.x_max, title)`.
 //!
 //! ```

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
-use crate::newton::{
+use crate::error::{Error, Result};
+use crate::solver::newton::{
     newton_solve_into, serialize_seconds, NewtonOptions, NewtonStats, NewtonSystem,
 };
 
@@ -86,14 +86,14 @@ impl StepControlOptions {
 
     pub fn validate(&self) -> Result<()> {
         if !(self.tol > 0.0 && self.tol.is_finite()) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "tol",
                 self.tol,
                 "must be positive and finite",
             ));
         }
         if !(self.t_end > 0.0 && self.t_end.is_finite()) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "t_end",
                 self.t_end,
                 "must be positive and finite",
@@ -101,16 +101,12 @@ impl StepControlOptions {
         }
         if let Some(h) = self.initial_step {
             if !(h > 0.0 && h <= self.t_end) {
-                return Err(HeatError::invalid(
-                    "initial_step",
-                    h,
-                    "must be in (0, t_end]",
-                ));
+                return Err(Error::invalid("initial_step", h, "must be in (0, t_end]"));
             }
         }
         if let Some(dt) = self.output_interval {
             if !(dt > 0.0 && dt <= self.t_end && self.t_end / dt <= 1e9) {
-                return Err(HeatError::invalid(
+                return Err(Error::invalid(
                     "output_interval",
                     dt,
                     "must be in (0, t_end] and at most 1e9 intervals",
@@ -118,7 +114,7 @@ impl StepControlOptions {
             }
         }
         if self.max_steps == 0 {
-            return Err(HeatError::invalid("max_steps", 0, "must be >= 1"));
+            return Err(Error::invalid("max_steps", 0, "must be >= 1"));
         }
         Ok(())
     }
@@ -185,7 +181,7 @@ pub fn integrate<S: AdaptiveStepper>(
         crate::cancel::check()?;
         attempts += 1;
         if attempts > opts.max_steps {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "max_steps",
                 opts.max_steps,
                 format!(
@@ -236,7 +232,7 @@ pub fn integrate<S: AdaptiveStepper>(
             }
         }
         if h < min_step {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "tol",
                 opts.tol,
                 format!(
@@ -309,7 +305,7 @@ pub fn solve_stage(
             });
             Ok(true)
         }
-        Err(HeatError::Newton(_) | HeatError::Cyclic(_) | HeatError::Tridiag(_)) => Ok(false),
+        Err(Error::Newton(_) | Error::Cyclic(_) | Error::Tridiag(_)) => Ok(false),
         Err(e) => Err(e),
     }
 }

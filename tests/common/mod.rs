@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests (each test file uses the ones it needs).
 #![allow(dead_code)]
 
+pub mod alloc;
+
 /// A deterministic pseudo-random field in [lo, hi) (SplitMix64), fresh per seed.
 pub fn random_field(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
     let mut state = seed;

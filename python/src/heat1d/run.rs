@@ -6,13 +6,13 @@
 
 use std::time::Instant;
 
-use heatgpu::march::{check_snapshot_every, kept_level_count};
 use heatgpu::memory::{bytes_for, ensure_fits};
-use heatgpu::solve::{
+use heatgpu::problems::heat1d::solve::{
     host_bytes_needed, linear_march, linear_march_host_bytes, solve as heat_solve, Compute, Mode,
     SolveOptions, SolveReport, WorkShape,
 };
-use heatgpu::sweep::{Sweep, MAX_MEMBERS};
+use heatgpu::problems::heat1d::sweep::{Sweep, MAX_MEMBERS};
+use heatgpu::solver::march::{check_snapshot_every, kept_level_count};
 use heatgpu::Heat1D;
 use numpy::{PyArray2, PyArray3, PyArrayMethods};
 use pyo3::prelude::*;
@@ -33,12 +33,13 @@ pub const SWEEP_PARAMS: &[&str] = &["alpha", "t_x0", "t_xl", "t_t0"];
 pub const SWEEP_OPTIONS: &[&str] = &["snapshot_every"];
 
 /// Newton iterations (all-at-once), Newton iterations over all steps (march), or linear solves
-/// (the linear march: one per step).
+/// (the linear march: one per step; the blocked direct solve: one).
 fn iterations(report: &SolveReport) -> usize {
     match report {
         SolveReport::AllAtOnce { newton, .. } => newton.iterations,
         SolveReport::March(stats) => stats.newton_iterations,
         SolveReport::LinearMarch { steps, .. } => *steps,
+        SolveReport::Blocked { .. } => 1,
     }
 }
 
@@ -176,7 +177,7 @@ fn members(
     base.validate().map_err(to_py)?;
     check_snapshot_every(snapshot_every).map_err(to_py)?;
     if !base.is_linear() {
-        return Err(to_py(heatgpu::HeatError::invalid(
+        return Err(to_py(heatgpu::Error::invalid(
             "beta",
             base.beta,
             "a sweep marches the linear problem (beta = 0)",

@@ -15,12 +15,12 @@
 
 use std::time::Instant;
 
-use heatgpu::kernels::{
+use heatgpu::memory::{bytes_for, ensure_fits};
+use heatgpu::problems::heat1d::kernels::{
     heat_jacobian, heat_residual, heat_residual_par, HeatParams, MarchCursor, Segment, JACOBIAN_ROW,
 };
-use heatgpu::memory::{bytes_for, ensure_fits};
-use heatgpu::problem::ResidualLayout;
-use heatgpu::{Heat1D, HeatError};
+use heatgpu::problems::heat1d::params::ResidualLayout;
+use heatgpu::{Error, Heat1D};
 use numpy::{Element, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -76,7 +76,7 @@ fn check_length(problem: &Heat1D, name: &str, v: &[f64]) -> PyResult<()> {
     if v.len() == problem.unknowns() {
         return Ok(());
     }
-    Err(to_py(HeatError::InvalidInput {
+    Err(to_py(Error::InvalidInput {
         name: name.to_string(),
         reason: format!(
             "has {} values, expected nt*nx = {}*{} = {}",
@@ -149,7 +149,7 @@ fn non_finite(problem: &Heat1D, v: &[f64], r: &[f64], k: usize) -> PyErr {
     if let Err(e) = problem.check_field("v", v) {
         return to_py(e);
     }
-    to_py(HeatError::NonFinite {
+    to_py(Error::NonFinite {
         what: "the residual".to_string(),
         value: r[k],
         location: describe_row(&problem.layout(), k),

@@ -13,7 +13,7 @@ use crate::backend::ComputeLabel;
 use crate::bench::Timing;
 use crate::error::Result;
 use crate::gpu::GpuContext;
-use crate::march::march;
+use crate::solver::march::march;
 use crate::solver::step_control::{integrate, StepControlOptions};
 
 use super::cpu_adaptive::CpuBurgersAdaptive;
@@ -128,7 +128,7 @@ impl BurgersBenchCase {
                         |_| {},
                     )?;
                     let elapsed = start.elapsed();
-                    let e = error_of(p, crate::march::LevelStepper::level(&stepper));
+                    let e = error_of(p, crate::solver::march::LevelStepper::level(&stepper));
                     (elapsed, (stats.steps, stats.newton_iterations, e))
                 }
                 BurgersBenchCase::Sweep { .. } => {

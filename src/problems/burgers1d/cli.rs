@@ -16,12 +16,13 @@ use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::cli::report::{emit, format_row, note, say};
-use crate::error::HeatError;
+use crate::cli::ComputeArgs;
+use crate::error::Error;
 use crate::gpu::{AdapterRequest, GpuContext};
 use crate::memory::{bytes_for, ensure_fits};
 use crate::output::Outputs;
 use crate::precision::Precision;
-use crate::solve::Backend;
+use crate::problems::heat1d::solve::Backend;
 
 use super::exact::cole_hopf_level;
 use super::gpu::device_plan;
@@ -36,6 +37,8 @@ pub const GPU_MIN_UNKNOWNS: usize = 100_000;
 
 /// Arguments of `heatgpu solve burgers`.
 #[derive(Args, Debug, Clone)]
+// Negative values parse without `=` (`--edge -1`); validation names the parameter.
+#[command(allow_negative_numbers = true)]
 pub struct BurgersArgs {
     /// Grid points on [0, 2 pi) (dx = 2 pi / n, periodic).
     #[arg(long, default_value_t = 1024)]
@@ -85,12 +88,9 @@ pub struct BurgersArgs {
     /// Print a machine-readable summary instead of text.
     #[arg(long)]
     pub json: bool,
-    /// auto: the CPU, or a hardware GPU for fixed steps of 100 000 unknowns or more.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    pub backend: Backend,
-    /// GPU precision (default f64 where the adapter has it); the CPU computes in f64.
-    #[arg(long, value_enum)]
-    pub precision: Option<Precision>,
+    /// --backend and --precision (auto: the problem's cost model, said in one line).
+    #[command(flatten)]
+    pub compute: ComputeArgs,
 }
 
 impl BurgersArgs {
@@ -130,16 +130,16 @@ enum Target {
 fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
     let adaptive = args.tol.is_some();
     let cpu_f32 = || {
-        HeatError::invalid(
+        Error::invalid(
             "precision",
             "f32",
             "the CPU computes in f64; use --backend gpu for f32",
         )
     };
-    match args.backend {
-        Backend::Cpu if args.precision == Some(Precision::F32) => Err(cpu_f32().into()),
+    match args.compute.backend {
+        Backend::Cpu if args.compute.precision == Some(Precision::F32) => Err(cpu_f32().into()),
         Backend::Cpu => Ok(Target::Cpu),
-        Backend::Gpu if adaptive => Err(HeatError::invalid(
+        Backend::Gpu if adaptive => Err(Error::invalid(
             "backend",
             "gpu",
             "adaptive steps (--tol) run on the CPU; use --steps for the GPU",
@@ -147,7 +147,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
         .into()),
         Backend::Gpu => Ok(Target::Gpu(Box::new(GpuContext::new(
             &AdapterRequest::from_env(),
-            args.precision,
+            args.compute.precision,
         )?))),
         Backend::Auto => {
             let unknowns = members.len() * members[0].n;
@@ -157,7 +157,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
                 format!("a step has {unknowns} unknowns: dispatch overhead would dominate on a GPU")
             } else {
                 let steps = args.steps.unwrap_or(DEFAULT_STEPS);
-                match GpuContext::new(&AdapterRequest::from_env(), args.precision) {
+                match GpuContext::new(&AdapterRequest::from_env(), args.compute.precision) {
                     Ok(ctx) if !ctx.summary().is_software => {
                         match device_plan(members, steps, ctx.precision()) {
                             Ok(_) => {
@@ -177,7 +177,7 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
                     Err(e) => format!("no usable GPU ({e})"),
                 }
             };
-            if args.precision == Some(Precision::F32) {
+            if args.compute.precision == Some(Precision::F32) {
                 return Err(cpu_f32().into());
             }
             note(&format!("auto: CPU: {why}"));
@@ -190,13 +190,13 @@ fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
 pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
     let base = args.problem();
     base.validate()?;
-    crate::march::check_snapshot_every(args.snapshot_every)?;
+    crate::solver::march::check_snapshot_every(args.snapshot_every)?;
     let members = match &args.sweep {
         Some(sweep) => sweep.members(&base)?,
         None => vec![base.clone()],
     };
     if members.len() > 1 && args.png.is_some() {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "png",
             args.png.as_deref().unwrap_or(Path::new("")).display(),
             "draws one field; a sweep's members go to --out (members x levels x n)",

@@ -10,8 +10,8 @@
 //! Memory: the step's 9 arrays of n and 3 more (`u_g`, `h f(u_n)`, the estimate); an attempt
 //! allocates nothing.
 
-use crate::error::{HeatError, Result};
-use crate::newton::{NewtonOptions, NewtonStats};
+use crate::error::{Error, Result};
+use crate::solver::newton::{NewtonOptions, NewtonStats};
 use crate::solver::step_control::{solve_stage, tr_bdf2, AdaptiveStepper, Attempt};
 
 use super::cpu_step::CpuBurgersStep;
@@ -130,7 +130,7 @@ impl AdaptiveStepper for CpuBurgersAdaptive {
             .solve_unscaled_jacobian(&self.error, &mut self.estimate)
         {
             Ok(norm) => Ok(Attempt::Estimate(norm)),
-            Err(HeatError::Cyclic(_)) => Ok(Attempt::SolveFailed),
+            Err(Error::Cyclic(_)) => Ok(Attempt::SolveFailed),
             Err(e) => Err(e),
         }
     }

@@ -1,5 +1,5 @@
 //! The whole Burgers theta march as one space-time system `F(v) = 0`, solved by the same Newton
-//! driver as heat1d ([`crate::newton::newton_solve`]).
+//! driver as heat1d ([`crate::solver::newton::newton_solve`]).
 //!
 //! Unknowns: levels `v_0 .. v_{nt-1}` of n points, stored level after level. Rows: block 0 is
 //! `v_0 - u(x, 0)`; block `i >= 1` is the scaled theta step from `v_{i-1}` to `v_i`,
@@ -15,11 +15,11 @@
 //! Memory: iterate, direction and trial of all `nt n` unknowns, and one level's solver scratch.
 //! Nothing is allocated after [`CpuBurgersSpaceTime::new`].
 
-use crate::error::{HeatError, Result};
-use crate::kernels::max_abs::{abs_bits, max_abs};
+use crate::error::{Error, Result};
 use crate::linalg::cyclic::CyclicTridiag;
+use crate::linalg::max_abs::{abs_bits, max_abs};
 use crate::memory::ensure_fits;
-use crate::newton::{DirectionNorms, NewtonSystem};
+use crate::solver::newton::{DirectionNorms, NewtonSystem};
 
 use super::exact::initial_level;
 use super::params::{Burgers1D, Stepping};
@@ -55,7 +55,7 @@ impl CpuBurgersSpaceTime {
     pub fn new(problem: &Burgers1D) -> Result<CpuBurgersSpaceTime> {
         problem.validate()?;
         let Stepping::Fixed { steps } = problem.stepping else {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "tol",
                 "adaptive",
                 "the all-at-once space-time solve needs fixed steps (--steps)",

@@ -13,11 +13,11 @@
 //! direction 128 (rows from w, q; the solver's sweeps), trial 40 (read w, dv, write t; read t, q).
 //! Nothing is allocated after [`CpuBurgersStep::new`].
 
-use crate::error::{HeatError, Result};
-use crate::kernels::max_abs::{abs_bits, max_abs};
+use crate::error::{Error, Result};
 use crate::linalg::cyclic::CyclicTridiag;
-use crate::march::LevelStepper;
-use crate::newton::{DirectionNorms, NewtonSystem};
+use crate::linalg::max_abs::{abs_bits, max_abs};
+use crate::solver::march::LevelStepper;
+use crate::solver::newton::{DirectionNorms, NewtonSystem};
 
 use super::exact::initial_level;
 use super::params::Burgers1D;
@@ -151,7 +151,7 @@ impl CpuBurgersStep {
     pub fn new(problem: &Burgers1D, dt: f64) -> Result<CpuBurgersStep> {
         problem.validate()?;
         if !(dt > 0.0 && dt <= problem.t_end) {
-            return Err(HeatError::invalid("dt", dt, "must be in (0, t_end]"));
+            return Err(Error::invalid("dt", dt, "must be in (0, t_end]"));
         }
         let n = problem.n;
         let dx = problem.dx();

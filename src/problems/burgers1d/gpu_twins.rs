@@ -9,7 +9,7 @@ use bytemuck::{Pod, Zeroable};
 use super::stencil::{
     explicit_row, stage_jacobian, stage_residual, ExplicitCoefficients, StageCoefficients,
 };
-use crate::kernels::max_abs_reduce::{flagged_abs, workgroup_maxima, REDUCE_WIDTH};
+use crate::linalg::max_abs_reduce::{flagged_abs, workgroup_maxima, REDUCE_WIDTH};
 
 /// `BurgersParams` of the shaders.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -205,15 +205,15 @@ pub fn burgers_update(p: &BurgersGpuParams, iterate: &mut [f64], direction: &[f6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::max_abs_reduce::finish_max_norm;
-    use crate::kernels::BatchParams;
     use crate::linalg::cyclic_batched::cyclic_batched;
-    use crate::newton::NewtonSystem;
+    use crate::linalg::max_abs_reduce::finish_max_norm;
     use crate::problems::burgers1d::cpu_step::{
         stage_residual_norm, starting_previous, CpuBurgersStep,
     };
     use crate::problems::burgers1d::exact::initial_level;
     use crate::problems::burgers1d::Burgers1D;
+    use crate::problems::heat1d::kernels::BatchParams;
+    use crate::solver::newton::NewtonSystem;
 
     /// One Newton iteration of two interleaved members through the twins (explicit part,
     /// residual partials, Jacobian bands, batched cyclic solve, update) equals the CPU step's.
@@ -297,7 +297,7 @@ mod tests {
         burgers_update(&p, &mut iterate, &direction);
         for (s, problem) in problems.iter().enumerate() {
             let mut step = CpuBurgersStep::new(problem, dt).unwrap();
-            crate::march::LevelStepper::begin_step(&mut step);
+            crate::solver::march::LevelStepper::begin_step(&mut step);
             let q_member: Vec<f64> = (0..n).map(|j| q[j * m + s]).collect();
             assert_eq!(q_member, step.explicit());
             step.newton_direction().unwrap();

@@ -11,6 +11,7 @@ pub mod exact;
 pub mod gpu;
 pub mod gpu_twins;
 pub mod params;
+mod problem;
 pub mod solve;
 pub mod stencil;
 pub mod sweep;

@@ -9,7 +9,7 @@ use std::f64::consts::PI;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::memory::bytes_for;
 
 /// How time is stepped.
@@ -106,32 +106,32 @@ impl Burgers1D {
             ("theta", self.theta),
         ] {
             if !value.is_finite() {
-                return Err(HeatError::invalid(name, value, "must be finite"));
+                return Err(Error::invalid(name, value, "must be finite"));
             }
         }
         if self.n < 8 || self.n > u32::MAX as usize / 2 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "n",
                 self.n,
                 format!("must be in 8..={} grid points", u32::MAX / 2),
             ));
         }
         if self.nu <= 0.0 || !(1e-12..=1e12).contains(&self.nu) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "nu",
                 self.nu,
                 "must be in [1e-12, 1e12] (viscous Burgers needs nu > 0)",
             ));
         }
         if self.b <= 0.0 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "b",
                 self.b,
                 "must be > 0 (b = 0 is the zero solution)",
             ));
         }
         if self.a <= self.b {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "a",
                 self.a,
                 format!(
@@ -141,7 +141,7 @@ impl Burgers1D {
             ));
         }
         if (self.a - self.b) < MIN_RELATIVE_GAP * self.a {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "a",
                 self.a,
                 format!(
@@ -150,7 +150,7 @@ impl Burgers1D {
             ));
         }
         if self.k == 0 || self.k as usize > self.n / 4 {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "k",
                 self.k,
                 format!(
@@ -162,7 +162,7 @@ impl Burgers1D {
         }
         let u_max = self.max_velocity();
         if u_max.is_nan() || u_max > MAX_VELOCITY {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "nu",
                 self.nu,
                 format!(
@@ -172,14 +172,10 @@ impl Burgers1D {
             ));
         }
         if self.t_end <= 0.0 || self.t_end > 1e12 {
-            return Err(HeatError::invalid(
-                "t_end",
-                self.t_end,
-                "must be in (0, 1e12]",
-            ));
+            return Err(Error::invalid("t_end", self.t_end, "must be in (0, 1e12]"));
         }
         if !(0.5..=1.0).contains(&self.theta) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "theta",
                 self.theta,
                 "must be in [0.5, 1] (0.5 Crank-Nicolson, 1 backward Euler; smaller theta is \
@@ -189,7 +185,7 @@ impl Burgers1D {
         match self.stepping {
             Stepping::Fixed { steps } => {
                 if steps == 0 || steps > u32::MAX as usize {
-                    return Err(HeatError::invalid(
+                    return Err(Error::invalid(
                         "steps",
                         steps,
                         format!("must be in 1..={}", u32::MAX),
@@ -199,7 +195,7 @@ impl Burgers1D {
             Stepping::Adaptive { tol } => {
                 let lowest = 1e3 * f64::EPSILON * u_max;
                 if !(tol >= lowest && tol <= 0.1 * u_max) {
-                    return Err(HeatError::invalid(
+                    return Err(Error::invalid(
                         "tol",
                         tol,
                         format!(
@@ -236,13 +232,13 @@ impl Burgers1D {
 pub fn check_members(members: &[Burgers1D]) -> Result<&Burgers1D> {
     let first = members
         .first()
-        .ok_or_else(|| HeatError::invalid("sweep", 0, "needs at least one member"))?;
+        .ok_or_else(|| Error::invalid("sweep", 0, "needs at least one member"))?;
     for p in members {
         p.validate()?;
         let same = (p.n, p.k, p.t_end, p.theta, p.stepping)
             == (first.n, first.k, first.t_end, first.theta, first.stepping);
         if !same {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "sweep",
                 "members",
                 "members may differ in nu, a and b only",

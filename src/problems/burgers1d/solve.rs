@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
-use crate::march::{march, snapshot_levels};
+use crate::error::{Error, Result};
 use crate::memory::ensure_fits;
-use crate::newton::{serialize_seconds, NewtonOptions};
+use crate::solver::march::{march, snapshot_levels};
+use crate::solver::newton::{serialize_seconds, NewtonOptions};
 use crate::solver::step_control::{integrate, StepControlOptions, StepControlReport};
 use crate::verify::Verification;
 
@@ -61,7 +61,7 @@ pub fn kept_times(problem: &Burgers1D, snapshot_every: usize) -> Option<Vec<f64>
 pub fn check_finite_level(member: usize, kept: usize, level: &[f64]) -> Result<()> {
     match level.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(j) => Err(HeatError::NonFinite {
+        Some(j) => Err(Error::NonFinite {
             what: format!("member {member}"),
             value: level[j],
             location: format!("u[level {kept}, point {j}]"),
@@ -85,14 +85,14 @@ pub fn solve_cpu(
     sink: LevelSink<'_>,
 ) -> Result<BurgersReport> {
     let first = check_members(members)?;
-    crate::march::check_snapshot_every(snapshot_every)?;
+    crate::solver::march::check_snapshot_every(snapshot_every)?;
     match first.stepping {
         Stepping::Fixed { .. } if members.len() == 1 => march_fixed(first, snapshot_every, sink),
         Stepping::Fixed { .. } => super::sweep::march_sweep_cpu(members, snapshot_every, sink),
         Stepping::Adaptive { tol } if members.len() == 1 => {
             march_adaptive(first, tol, snapshot_every, sink)
         }
-        Stepping::Adaptive { tol } => Err(HeatError::invalid(
+        Stepping::Adaptive { tol } => Err(Error::invalid(
             "tol",
             tol,
             "a sweep marches all members with the same fixed steps: use --steps with --sweep",
@@ -221,7 +221,7 @@ pub fn solve_gpu(
 ) -> Result<(BurgersReport, Option<super::gpu::F32Bound>)> {
     use super::gpu::{GpuBurgersMarch, GpuMarchOptions};
     check_members(members)?;
-    crate::march::check_snapshot_every(snapshot_every)?;
+    crate::solver::march::check_snapshot_every(snapshot_every)?;
     ensure_fits(
         "GPU Burgers march (host copies of the initial and kept levels)",
         super::gpu::host_bytes(members),

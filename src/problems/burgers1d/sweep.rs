@@ -12,16 +12,17 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
-use crate::march::is_kept_level;
+use crate::error::{Error, Result};
 use crate::memory::ensure_fits;
-use crate::newton::{newton_solve_into, NewtonStats};
+use crate::problems::sweep_spec::SweepSpec;
+use crate::solver::march::is_kept_level;
+use crate::solver::newton::{newton_solve_into, NewtonStats};
 use crate::verify::Verification;
 
 use super::cpu_step::CpuBurgersStep;
 use super::params::{check_members, Burgers1D, Stepping};
 use super::solve::{check_finite_level, march_newton_options, BurgersReport, LevelSink};
-use crate::march::LevelStepper;
+use crate::solver::march::LevelStepper;
 
 /// The swept parameter and its values.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -31,49 +32,12 @@ pub struct BurgersSweep {
 }
 
 impl std::str::FromStr for BurgersSweep {
-    type Err = HeatError;
+    type Err = Error;
 
-    /// `PARAM=START:END:COUNT` (COUNT values, ends included) or `PARAM=V1,V2,...`; PARAM is
-    /// nu, a or b.
+    /// `PARAM=START:END:COUNT` or `PARAM=V1,V2,...` ([`SweepSpec`]); PARAM is nu, a or b.
     fn from_str(spec: &str) -> Result<BurgersSweep> {
-        let bad = |why: &str| HeatError::invalid("sweep", spec, why.to_string());
-        let (param, values) = spec
-            .split_once('=')
-            .ok_or_else(|| bad("expected PARAM=START:END:COUNT or PARAM=V1,V2"))?;
-        if !["nu", "a", "b"].contains(&param) {
-            return Err(bad("PARAM must be one of nu, a, b"));
-        }
-        let number = |s: &str| {
-            s.trim()
-                .parse::<f64>()
-                .map_err(|_| bad("values must be numbers"))
-        };
-        let values: Vec<f64> =
-            if let [start, end, count] = values.split(':').collect::<Vec<_>>()[..] {
-                let (start, end) = (number(start)?, number(end)?);
-                let count: usize = count
-                    .trim()
-                    .parse()
-                    .map_err(|_| bad("COUNT must be a whole number"))?;
-                if !(1..=1 << 24).contains(&count) {
-                    return Err(bad("COUNT must be in 1..=16777216"));
-                }
-                let step = if count > 1 {
-                    (end - start) / (count - 1) as f64
-                } else {
-                    0.0
-                };
-                (0..count).map(|k| start + step * k as f64).collect()
-            } else {
-                values.split(',').map(number).collect::<Result<_>>()?
-            };
-        if values.iter().any(|v| !v.is_finite()) {
-            return Err(bad("values must be finite"));
-        }
-        Ok(BurgersSweep {
-            param: param.to_string(),
-            values,
-        })
+        let SweepSpec { param, values } = SweepSpec::parse(spec, &["nu", "a", "b"])?;
+        Ok(BurgersSweep { param, values })
     }
 }
 
@@ -106,7 +70,7 @@ pub fn march_sweep_cpu(
 ) -> Result<BurgersReport> {
     let first = check_members(members)?;
     let Stepping::Fixed { steps } = first.stepping else {
-        return Err(HeatError::invalid(
+        return Err(Error::invalid(
             "stepping",
             "adaptive",
             "a sweep marches fixed steps",
@@ -178,10 +142,10 @@ pub fn march_sweep_cpu(
 }
 
 /// A member's failed step, naming the member and its parameters.
-fn member_failed(step: usize, member: usize, p: &Burgers1D, e: HeatError) -> HeatError {
-    HeatError::StepFailed {
+fn member_failed(step: usize, member: usize, p: &Burgers1D, e: Error) -> Error {
+    Error::StepFailed {
         step,
-        cause: Box::new(HeatError::InvalidInput {
+        cause: Box::new(Error::InvalidInput {
             name: format!(
                 "sweep member {member} (nu = {}, a = {}, b = {})",
                 p.nu, p.a, p.b

@@ -27,7 +27,7 @@
 use super::march::Marcher2d;
 use super::params::{Diffusion2D, Scheme};
 use super::team::{run_team, share, team_size, AlignedField, PingPong};
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::linalg::cyclic_factored::CyclicFactored;
 use crate::precision::Precision;
 
@@ -102,7 +102,7 @@ impl CpuAdi {
     pub fn new(problem: &Diffusion2D, initial: &[f64], threads: usize) -> Result<CpuAdi> {
         problem.validate()?;
         if problem.scheme != Scheme::Adi {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "scheme",
                 "explicit",
                 "CpuAdi runs --scheme adi",
@@ -147,8 +147,7 @@ pub fn factorisations(problem: &Diffusion2D) -> Result<(CyclicFactored, CyclicFa
     let periodic = problem.is_periodic();
     let unknowns = |n: usize| if periodic { n } else { n - 2 };
     let make = |n: usize| {
-        CyclicFactored::new(unknowns(n), -0.5 * r, 1.0 + r, -0.5 * r, periodic)
-            .map_err(HeatError::from)
+        CyclicFactored::new(unknowns(n), -0.5 * r, 1.0 + r, -0.5 * r, periodic).map_err(Error::from)
     };
     Ok((make(problem.nx)?, make(problem.ny)?))
 }

@@ -15,17 +15,21 @@ use super::march::{run_to_end, Marcher2d};
 use super::params::{Boundary, Diffusion2D, Scheme, Target};
 use super::team::default_threads;
 use super::{gpu, CpuAdi, CpuExplicit};
+use crate::backend::Compute;
 use crate::cli::report::{note, DelayedProgress};
-use crate::error::HeatError;
+use crate::cli::ComputeArgs;
+use crate::error::Error;
 use crate::input::read_field;
 use crate::memory::ensure_fits;
 use crate::output::Outputs;
 use crate::plot::{field_map_png, FieldGif};
 use crate::precision::Precision;
-use crate::solve::{Backend, Compute, Mode, WorkShape};
+use crate::problems::heat1d::solve::{Mode, WorkShape};
 
 /// `heatgpu solve diffusion2d`: u_t = D (u_xx + u_yy) on an ny x nx grid (PROBLEMS.md P2).
 #[derive(Args, Debug, Clone)]
+// Negative values parse without `=` (`--edge -1`); validation names the parameter.
+#[command(allow_negative_numbers = true)]
 pub struct Diffusion2dArgs {
     /// Square grid of N x N points (or give --nx and --ny, or --input).
     #[arg(long, value_name = "N", conflicts_with_all = ["nx", "ny"])]
@@ -36,8 +40,9 @@ pub struct Diffusion2dArgs {
     /// Points along y (rows).
     #[arg(long, requires = "nx")]
     pub ny: Option<usize>,
-    /// Time steps.
-    #[arg(long, default_value_t = 500)]
+    /// Time steps (at least 1).
+    #[arg(long, default_value_t = 500,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub steps: usize,
     #[arg(long, default_value_t = 0.1)]
     pub dt: f64,
@@ -73,15 +78,12 @@ pub struct Diffusion2dArgs {
     /// Print a machine-readable summary instead of text.
     #[arg(long)]
     pub json: bool,
-    /// auto: the CPU, or a hardware GPU when a step has enough points (said in one line).
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    pub backend: Backend,
-    /// GPU precision (default f64 where the adapter has it); the CPU computes in f64.
-    #[arg(long, value_enum)]
-    pub precision: Option<Precision>,
-    /// CPU worker threads (default: all, at most one per 65536 grid points).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// --backend and --precision (auto: the problem's cost model, said in one line).
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+    /// CPU worker threads (default: all, at most one per 65536 grid points), 1 to 1024.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 impl Diffusion2dArgs {
@@ -140,6 +142,7 @@ pub fn run(args: &Diffusion2dArgs) -> anyhow::Result<()> {
     // By default one worker per 64 Ki points: below that, waking threads costs more than it saves.
     let threads = args
         .threads
+        .map(usize::from)
         .unwrap_or_else(|| default_threads().min((problem.points() >> 16).max(1)));
     let shape = WorkShape {
         mode: Mode::March,
@@ -148,7 +151,8 @@ pub fn run(args: &Diffusion2dArgs) -> anyhow::Result<()> {
         members: 1,
         linear: true,
     };
-    let (compute, notice) = Compute::select(args.backend, args.precision, &shape, &[])?;
+    let (compute, notice) =
+        Compute::select(args.compute.backend, args.compute.precision, &shape, &[])?;
     if let Some(notice) = notice {
         note(&notice);
     }
@@ -233,7 +237,7 @@ pub fn run(args: &Diffusion2dArgs) -> anyhow::Result<()> {
                 if let Some(gif) = gif.as_mut() {
                     let view = ArrayView2::from_shape((ny, nx), u).expect("ny x nx values");
                     gif.push_frame(step as f64 * problem.dt, view)
-                        .map_err(|e| HeatError::Config(format!("writing the GIF: {e}")))?;
+                        .map_err(|e| Error::Config(format!("writing the GIF: {e}")))?;
                 }
                 index += 1;
                 Ok(())

@@ -10,7 +10,7 @@ use super::march::Marcher2d;
 use super::params::{Diffusion2D, Scheme};
 use super::stencil::RowGeometry;
 use super::team::{field_vec, team_size};
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::precision::Precision;
 
 /// An explicit march on the CPU.
@@ -37,7 +37,7 @@ impl CpuExplicit {
     ) -> Result<CpuExplicit> {
         problem.validate()?;
         if problem.scheme != Scheme::Explicit {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "scheme",
                 "adi",
                 "CpuExplicit runs --scheme explicit",
@@ -47,7 +47,7 @@ impl CpuExplicit {
         let threads = team_size(threads, problem.ny);
         let block = block.unwrap_or_else(|| default_block_steps(problem.ny, problem.nx, threads));
         if !(1..=blocked::MAX_BLOCK_STEPS).contains(&block) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "block steps",
                 block,
                 format!("must be 1..={}", blocked::MAX_BLOCK_STEPS),

@@ -21,10 +21,10 @@
 use super::kernels::{ExplicitParams, SweepParams, TransposeParams};
 use super::march::{Marcher2d, OnProgress, OnSnapshot};
 use super::params::{Diffusion2D, Scheme, GPU_STEPS_PER_SUBMIT};
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes};
 use crate::gpu::{shader_source, GpuContext};
-use crate::kernels::MAX_SWEEP_ROWS;
+use crate::problems::heat1d::kernels::MAX_SWEEP_ROWS;
 
 /// The dispatches of one step.
 enum Steps {
@@ -90,7 +90,7 @@ impl<'a> GpuMarch<'a> {
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
         if field_bytes > binding {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "ny * nx",
                 problem.points(),
                 format!(
@@ -101,7 +101,7 @@ impl<'a> GpuMarch<'a> {
         if problem.scheme == Scheme::Adi {
             for (name, n) in [("ny", ny), ("nx", nx)] {
                 if n > MAX_SWEEP_ROWS {
-                    return Err(HeatError::invalid(
+                    return Err(Error::invalid(
                         name,
                         n,
                         format!("GPU ADI sweeps at most {MAX_SWEEP_ROWS} rows per invocation"),
@@ -110,7 +110,7 @@ impl<'a> GpuMarch<'a> {
             }
             let max_groups = limits.max_compute_workgroups_per_dimension as usize;
             if ny.max(nx).div_ceil(16) > max_groups {
-                return Err(HeatError::invalid(
+                return Err(Error::invalid(
                     "ny, nx",
                     ny.max(nx),
                     format!(

@@ -17,6 +17,7 @@ pub mod gpu;
 pub mod kernels;
 pub mod march;
 pub mod params;
+mod problem;
 mod stencil;
 pub mod team;
 

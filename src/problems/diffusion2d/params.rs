@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::precision::Precision;
 
 /// Largest `r = D dt / h^2` of a stable explicit step.
@@ -132,7 +132,7 @@ impl Diffusion2D {
     pub fn validate(&self) -> Result<()> {
         for (name, n) in [("ny", self.ny), ("nx", self.nx)] {
             if n < 3 {
-                return Err(HeatError::invalid(
+                return Err(Error::invalid(
                     name,
                     n,
                     "a grid needs at least 3 points a side",
@@ -144,14 +144,14 @@ impl Diffusion2D {
             .checked_mul(self.nx)
             .filter(|&p| p <= u32::MAX as usize);
         let Some(points) = points else {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "ny * nx",
                 format!("{} * {}", self.ny, self.nx),
                 format!("at most {} points (u32 indices on the GPU)", u32::MAX),
             ));
         };
         if points.checked_mul(8 * 4).is_none() {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "ny * nx",
                 points,
                 "the fields' bytes overflow",
@@ -159,22 +159,22 @@ impl Diffusion2D {
         }
         for (name, value) in [("D", self.d), ("dt", self.dt), ("h", self.h)] {
             if !(value.is_finite() && value > 0.0) {
-                return Err(HeatError::invalid(name, value, "must be finite and > 0"));
+                return Err(Error::invalid(name, value, "must be finite and > 0"));
             }
         }
         if !self.edge.is_finite() {
-            return Err(HeatError::invalid("edge", self.edge, "must be finite"));
+            return Err(Error::invalid("edge", self.edge, "must be finite"));
         }
         let r = self.r();
         if !(r.is_finite() && r > 0.0) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "r = D dt / h^2",
                 r,
                 "must be finite and > 0 (D, dt, h out of scale)",
             ));
         }
         if self.scheme == Scheme::Explicit && r > EXPLICIT_R_LIMIT {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "r = D dt / h^2",
                 r,
                 format!(
@@ -186,21 +186,21 @@ impl Diffusion2D {
         }
         let diagonal_dominant = 1.0 + 0.5 * r > 0.5 * r;
         if self.scheme == Scheme::Adi && !diagonal_dominant {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "r = D dt / h^2",
                 r,
                 "ADI needs 1 + r/2 > r/2 in f64 (r < 1.8e16): lower dt",
             ));
         }
         if self.snapshot_every > 0 && self.snapshot_every > self.steps.max(1) {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "snapshot_every",
                 self.snapshot_every,
                 format!("must be <= steps = {}", self.steps),
             ));
         }
         if self.snapshot_count().checked_mul(points * 8).is_none() {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "snapshot_every",
                 self.snapshot_every,
                 "the snapshots' bytes overflow",
@@ -240,7 +240,7 @@ impl Diffusion2D {
     /// sums stay finite in `precision` (|u| <= MAX / 64).
     pub fn check_field(&self, field: &[f64], precision: Precision) -> Result<()> {
         if field.len() != self.points() {
-            return Err(HeatError::InvalidInput {
+            return Err(Error::InvalidInput {
                 name: "initial field".into(),
                 reason: format!(
                     "{} values for a {} x {} grid",
@@ -256,7 +256,7 @@ impl Diffusion2D {
         } / 64.0;
         let bad = field.iter().position(|v| v.is_nan() || v.abs() > max);
         if let Some(k) = bad {
-            return Err(HeatError::InvalidInput {
+            return Err(Error::InvalidInput {
                 name: format!("initial u[{}, {}]", k / self.nx, k % self.nx),
                 reason: format!(
                     "{} is not finite or exceeds {max:e} ({precision})",
@@ -306,7 +306,7 @@ impl Diffusion2D {
     pub fn check_result(&self, step: usize, field: &[f64]) -> Result<()> {
         match field.iter().position(|v| !v.is_finite()) {
             None => Ok(()),
-            Some(k) => Err(HeatError::NonFinite {
+            Some(k) => Err(Error::NonFinite {
                 what: "the field".into(),
                 value: field[k],
                 location: format!("u[{}, {}] after step {step}", k / self.nx, k % self.nx),

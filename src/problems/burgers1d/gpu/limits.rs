@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::precision::Precision;
 
 use super::super::params::Burgers1D;
@@ -18,14 +18,14 @@ pub(super) fn is_dominant(ratio: f64) -> bool {
 
 /// The refusal of the partitioned solver: the Jacobian of a step of `p` is not diagonally
 /// dominant (`ratio` = largest `(|lower| + |upper|) / |diag|`).
-pub(super) fn not_dominant(p: &Burgers1D, steps: usize, ratio: f64, measured: bool) -> HeatError {
+pub(super) fn not_dominant(p: &Burgers1D, steps: usize, ratio: f64, measured: bool) -> Error {
     let whose = if measured {
         "a step's Jacobian has"
     } else {
         "for |u| up to max|u0| the Jacobian can reach"
     };
     let dt = p.t_end / steps as f64;
-    HeatError::invalid(
+    Error::invalid(
         "steps",
         steps,
         format!(
@@ -87,7 +87,7 @@ impl F32Bound {
 
     pub(super) fn check(&self, u_scale: f64) -> Result<()> {
         if self.relative > crate::verify::F32_REFUSE_RELATIVE {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "precision",
                 "f32",
                 format!(

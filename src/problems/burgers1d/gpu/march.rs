@@ -8,10 +8,10 @@
 
 use serde::Serialize;
 
-use crate::error::{HeatError, Result};
-use crate::kernels::DEFAULT_BLOCK_ROWS;
-use crate::march::is_kept_level;
-use crate::newton::{newton_solve_into, NewtonStats};
+use crate::error::{Error, Result};
+use crate::problems::heat1d::kernels::DEFAULT_BLOCK_ROWS;
+use crate::solver::march::is_kept_level;
+use crate::solver::newton::{newton_solve_into, NewtonStats};
 use crate::verify::Verification;
 
 use super::super::solve::{march_newton_options, LevelSink};
@@ -82,7 +82,7 @@ impl GpuBurgersMarch {
     /// Marches all steps; `sink` gets level 0, every `snapshot_every`-th level and the last,
     /// member by member.
     pub fn march(&mut self, snapshot_every: usize, sink: LevelSink<'_>) -> Result<GpuMarchReport> {
-        crate::march::check_snapshot_every(snapshot_every)?;
+        crate::solver::march::check_snapshot_every(snapshot_every)?;
         let nt = self.steps + 1;
         let level_bytes = (self.host_level.len() * self.ctx.precision().bytes()) as u64;
         self.download_iterate()?;
@@ -229,7 +229,7 @@ impl GpuBurgersMarch {
         let (mut worst, mut iterations) = (0.0_f64, 0);
         for s in first..last {
             self.begin_step();
-            newton_solve_into(self, &opts, &mut stats).map_err(|e| HeatError::StepFailed {
+            newton_solve_into(self, &opts, &mut stats).map_err(|e| Error::StepFailed {
                 step: s,
                 cause: Box::new(e),
             })?;

@@ -13,7 +13,7 @@
 //!   into a slot; one scalar (the chunk's largest residual) is read back per submit. A chunk that
 //!   misses the target is restored from its checkpoint and redone with K + 1 iterations, and at
 //!   `max_iterations_per_step` step by step with the host-driven Newton below.
-//! * The [`NewtonSystem`](crate::newton::NewtonSystem) implementation: the generic Newton driver with line search; per
+//! * The [`NewtonSystem`](crate::solver::newton::NewtonSystem) implementation: the generic Newton driver with line search; per
 //!   iteration one submit and a few scalars each for the residual, the direction and the trial
 //!   (the line-search lambda is the only upload). Used by the fallback and by tests.
 //!
@@ -34,7 +34,7 @@ pub use march::{GpuMarchOptions, GpuMarchReport};
 use limits::check_dominance;
 
 use crate::backend::ComputeLabel;
-use crate::error::{HeatError, Result};
+use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes, WgslStruct};
 use crate::gpu::{GpuContext, ReductionChain};
 use crate::linalg::gpu_cyclic::{pipeline, storage_array, GpuCyclicBatched, GpuCyclicLarge};
@@ -238,7 +238,7 @@ impl GpuBurgersMarch {
     ) -> Result<GpuBurgersMarch> {
         let first = check_members(problems)?.clone();
         let Stepping::Fixed { steps } = first.stepping else {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "tol",
                 "adaptive",
                 "the GPU marches fixed steps (--steps); adaptive steps run on the CPU",
@@ -248,7 +248,7 @@ impl GpuBurgersMarch {
             || options.max_iterations_per_step < options.iterations_per_step
             || options.steps_per_submit == 0
         {
-            return Err(HeatError::invalid(
+            return Err(Error::invalid(
                 "iterations_per_step",
                 options.iterations_per_step,
                 "must be >= 1 and <= max_iterations_per_step; steps_per_submit >= 1",
@@ -314,7 +314,7 @@ impl GpuBurgersMarch {
             direction: pipeline(&ctx, "burgers_direction_partials")?,
             update: pipeline(&ctx, "burgers_update")?,
         };
-        let groups_len = len.div_ceil(crate::kernels::REDUCE_WIDTH);
+        let groups_len = len.div_ceil(crate::problems::heat1d::kernels::REDUCE_WIDTH);
         let partials = |label: &str, count: usize| storage_array(&ctx, label, count, storage);
         let (residual_partials, dominance_partials, trial_partials, direction_partials) = (
             partials("residual partials", groups_len)?,

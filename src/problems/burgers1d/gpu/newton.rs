@@ -1,13 +1,13 @@
 //! The host-driven Newton iteration of [`GpuBurgersMarch`]: the generic driver
-//! ([`crate::newton`]) on the device-resident system. Per iteration one submit each for the
+//! ([`crate::solver::newton`]) on the device-resident system. Per iteration one submit each for the
 //! residual (the first), the direction (Jacobian into the bands, cyclic solve, norms) and each
 //! line-search trial, and only scalars read back: the residual, three for the direction (its
 //! norm, the iterate's, the Jacobian's dominance ratio), one per trial. The only upload is the
 //! lambda of a trial, written into the parameter block without a host allocation.
 
 use crate::error::Result;
-use crate::newton::{DirectionNorms, NewtonSystem};
 use crate::precision::Precision;
+use crate::solver::newton::{DirectionNorms, NewtonSystem};
 
 use super::limits::{is_dominant, not_dominant};
 use super::{slot, GpuBurgersMarch, Solver};
