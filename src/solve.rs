@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::backend::cpu::{CpuSpaceTime, CpuStep};
 use crate::backend::gpu::GpuHeatSession;
 use crate::backend::gpu_affine::GpuBlockedAffine;
+use crate::backend::gpu_scan_session::GpuScanSession;
 use crate::backend::ComputeLabel;
 use crate::cancel;
 use crate::error::{HeatError, Result};
@@ -607,27 +608,44 @@ fn solve_all_at_once_gpu(
     progress: Progress,
 ) -> Result<Solution> {
     let precision = ctx.precision();
-    let mut session = {
-        let guess = initial_guess.unwrap_or_else(|| problem.initial_guess());
-        GpuHeatSession::new(ctx, problem, &guess)?
-    };
+    let guess = initial_guess.unwrap_or_else(|| problem.initial_guess());
     let max_iterations = options.newton.max_iterations as u64;
-    let mut observed = Observed {
-        inner: &mut session,
-        on_direction: |k| progress(k, max_iterations),
-        directions: 0,
-    };
-    let (converged, newton) = newton_solve(&mut observed, &options.newton)?;
-    let v = session.solution()?;
+    let on_direction = |k: u64| progress(k, max_iterations);
+    // alpha(T) with nx <= 34 whose field fits one binding: the scanned direction (no march
+    // over levels); otherwise the march session.
+    let (v, label, (converged, newton)) =
+        if !problem.is_linear() && GpuScanSession::check_fits(&ctx, problem).is_ok() {
+            let mut session = GpuScanSession::new(ctx, problem, &guess)?;
+            let solved = observed_newton(&mut session, on_direction, options)?;
+            (session.solution()?, session.label(), solved)
+        } else {
+            let mut session = GpuHeatSession::new(ctx, problem, &guess)?;
+            let solved = observed_newton(&mut session, on_direction, options)?;
+            (session.solution()?, session.label(), solved)
+        };
     let verification = verify_field(problem, &v, &newton, precision)?;
     Ok(Solution {
         field: keep_levels(problem, v, options.snapshot_every),
         levels: snapshot_levels(problem.nt, options.snapshot_every),
-        label: session.label(),
+        label,
         report: SolveReport::AllAtOnce { converged, newton },
         verification,
         f32_bound: None,
     })
+}
+
+/// Newton on `system` with `on_direction` called after each direction.
+fn observed_newton(
+    system: &mut impl NewtonSystem,
+    on_direction: impl FnMut(u64),
+    options: &SolveOptions,
+) -> Result<(Converged, NewtonStats)> {
+    let mut observed = Observed {
+        inner: system,
+        on_direction,
+        directions: 0,
+    };
+    newton_solve(&mut observed, &options.newton)
 }
 
 fn solve_march_cpu(

@@ -6,6 +6,7 @@ pub mod gpu;
 pub mod gpu_affine;
 pub mod gpu_newton_scan;
 pub mod gpu_scan;
+pub mod gpu_scan_session;
 pub mod gpu_tridiag;
 pub mod theta_march;
 
