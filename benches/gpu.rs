@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use heatgpu::backend::gpu::GpuHeatSession;
+use heatgpu::backend::gpu_scan_session::GpuScanSession;
 use heatgpu::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
 use heatgpu::gpu::{AdapterRequest, GpuContext};
 use heatgpu::kernels::DEFAULT_BLOCK_ROWS;
@@ -41,6 +42,32 @@ fn gpu(c: &mut Criterion) {
         })
     });
     let ctx = session.into_context();
+
+    // P1 with alpha(T) at nt = 1e5: the Newton direction by the march over levels
+    // (GpuHeatSession) against the scan (GpuScanSession), and whole Newton solves.
+    let p = Heat1D {
+        nt: 100_000,
+        theta: 1.0,
+        beta: 0.01,
+        ..Heat1D::default()
+    };
+    let guess = p.initial_guess();
+    let mut march = GpuHeatSession::new(ctx, &p, &guess).unwrap();
+    group.bench_function("p1_nonlinear_direction_march_nt1e5", |b| {
+        b.iter(|| march.newton_direction().unwrap())
+    });
+    let ctx = march.into_context();
+    let mut scan = GpuScanSession::new(ctx, &p, &guess).unwrap();
+    group.bench_function("p1_nonlinear_direction_scan_nt1e5", |b| {
+        b.iter(|| scan.newton_direction().unwrap())
+    });
+    group.bench_function("p1_nonlinear_newton_scan_nt1e5", |b| {
+        b.iter(|| {
+            scan.set_iterate(&guess, &p).unwrap();
+            newton_solve_into(&mut scan, &opts, &mut stats).unwrap()
+        })
+    });
+    let ctx = scan.into_context();
 
     // Batched 1024 systems of 1024 rows and one system of 1e6 (diagonally dominant).
     let system = |len: usize| {

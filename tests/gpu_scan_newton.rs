@@ -112,6 +112,14 @@ fn newton_iterations_create_nothing_and_read_back_only_scalars() {
     // Per residual, trial and direction one submit of work (the accept copy rides on the
     // direction's) and one of the scalars' read-back.
     assert_eq!(cost.submits, 2 * (1 + trials + directions), "{cost:?}");
+    // A second solve from the same guess reuses everything: one upload, the same iterations.
+    let first = gpu.solution().unwrap();
+    gpu.set_iterate(&p.initial_guess(), &p).unwrap();
+    let before = gpu.ledger();
+    let (_, again) = newton_solve(&mut gpu, &NewtonOptions::default()).unwrap();
+    assert_eq!(gpu.ledger().since(&before).buffers_created, 0);
+    assert_eq!(again.iterations, stats.iterations);
+    assert_eq!(gpu.solution().unwrap(), first);
 }
 
 /// f32 on the device: within the a-priori bound of `F32Bound` of the f64 CPU solution.
@@ -164,6 +172,8 @@ fn solve_uses_the_scanned_session_and_matches_the_cpu() {
         ..Heat1D::default()
     };
     let (cpu, cpu_stats) = cpu_reference(&p);
+    // The condition `solve_all_at_once_gpu` routes by.
+    assert!(!p.is_linear() && GpuScanSession::check_fits(&ctx, &p).is_ok());
     let s = solve(
         &p,
         &SolveOptions::default(),

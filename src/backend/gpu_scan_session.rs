@@ -240,6 +240,14 @@ impl GpuScanSession {
         }
     }
 
+    /// Replaces the iterate (one upload, nothing created).
+    pub fn set_iterate(&mut self, v: &[f64], problem: &Heat1D) -> Result<()> {
+        self.scan.set_iterate(v, problem)?;
+        self.accepted_in_trial = false;
+        self.iterate_norm = f64::NAN;
+        Ok(())
+    }
+
     /// The current iterate as a new host array (`v[i*nx + j]`).
     pub fn solution(&self) -> Result<Vec<f64>> {
         let current = if self.accepted_in_trial {
