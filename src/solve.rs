@@ -20,6 +20,7 @@ use crate::cancel;
 use crate::error::{HeatError, Result};
 use crate::gpu::{AdapterRequest, GpuContext};
 use crate::kernels::affine_powers::MAX_INTERIOR;
+use crate::kernels::affine_scan::SCAN_MAX_N;
 use crate::kernels::{heat_residual_norm, BlockedAffineSolve, HeatParams};
 use crate::march::{kept_level_count, march, snapshot_levels, MarchStats};
 use crate::memory::{bytes_for, ensure_fits};
@@ -236,6 +237,20 @@ impl WorkShape {
                      powers on every CPU core in about 2 copy-times of the field; a GPU would \
                      spend that sending the field back",
                     self.nx
+                ),
+            ),
+            // Issue 11: with alpha(T) and nx <= 34 the GPU's direction is a scan (depth
+            // 2 L + 3 sqrt(nt / L)) doing nx + 2 Thomas solves per level; on paper that beats
+            // the CPU's march by far at large nt, but no hardware GPU has measured it yet.
+            Mode::AllAtOnce if !self.linear && self.nx <= SCAN_MAX_N => (
+                false,
+                format!(
+                    "the all-at-once direction over {} levels of {} points is a scan on a GPU \
+                     doing {} Thomas solves per level where the CPU's march does 1; unmeasured on \
+                     hardware, so the CPU keeps it",
+                    self.nt,
+                    self.nx,
+                    self.nx + 2
                 ),
             ),
             Mode::AllAtOnce if self.nx < 4096 => (
