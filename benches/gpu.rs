@@ -56,6 +56,12 @@ fn gpu(c: &mut Criterion) {
     group.bench_function("p1_nonlinear_direction_march_nt1e5", |b| {
         b.iter(|| march.newton_direction().unwrap())
     });
+    group.bench_function("p1_nonlinear_newton_march_nt1e5", |b| {
+        b.iter(|| {
+            march.set_iterate(&guess, &p).unwrap();
+            newton_solve_into(&mut march, &opts, &mut stats).unwrap()
+        })
+    });
     let ctx = march.into_context();
     let mut scan = GpuScanSession::new(ctx, &p, &guess).unwrap();
     group.bench_function("p1_nonlinear_direction_scan_nt1e5", |b| {

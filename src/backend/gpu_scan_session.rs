@@ -129,6 +129,24 @@ impl GpuScanSession {
     ) -> Result<GpuScanSession> {
         Self::check_fits(&ctx, problem)?;
         problem.check_field("initial guess", initial_guess)?;
+        let adapter = ctx.summary().to_string();
+        let needed = Self::device_bytes(problem, ctx.precision());
+        Self::create(ctx, problem, initial_guess, chunk_levels).map_err(|e| match e {
+            HeatError::Gpu(GpuError::OutOfMemory { what, .. }) => HeatError::GpuOutOfMemory {
+                adapter,
+                needed_mib: needed as f64 / (1024.0 * 1024.0),
+                reason: format!("out of memory creating {what}"),
+            },
+            other => other,
+        })
+    }
+
+    fn create(
+        ctx: GpuContext,
+        problem: &Heat1D,
+        initial_guess: &[f64],
+        chunk_levels: usize,
+    ) -> Result<GpuScanSession> {
         let scan = GpuNewtonScan::with_chunk_levels(ctx, problem, initial_guess, chunk_levels)?;
         let ctx = scan.context();
         let precision = ctx.precision();
