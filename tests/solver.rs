@@ -159,10 +159,7 @@ fn march_snapshots_keep_every_kth_level_and_the_last() {
     assert!(matches!(full.report, SolveReport::Blocked { .. }));
     for (row, &level) in snap.levels.iter().enumerate() {
         for (a, b) in snap.field.row(row).iter().zip(full.field.row(level)) {
-            assert!(
-                (a - b).abs() <= 4.0 * f64::EPSILON * 60.0,
-                "level {level}: {a} vs {b}"
-            );
+            assert!((a - b).abs() <= 4.0 * f64::EPSILON * 60.0, "level {level}: {a} vs {b}");
         }
     }
 }
