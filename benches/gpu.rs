@@ -7,6 +7,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use heatgpu::gpu::{AdapterRequest, GpuContext};
 use heatgpu::linalg::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
+use heatgpu::problems::heat1d::gpu::scan_session::GpuScanSession;
 use heatgpu::problems::heat1d::gpu::session::GpuHeatSession;
 use heatgpu::problems::heat1d::kernels::DEFAULT_BLOCK_ROWS;
 use heatgpu::solver::newton::{newton_solve_into, NewtonOptions, NewtonStats, NewtonSystem};
@@ -41,6 +42,38 @@ fn gpu(c: &mut Criterion) {
         })
     });
     let ctx = session.into_context();
+
+    // P1 with alpha(T) at nt = 1e5: the Newton direction by the march over levels
+    // (GpuHeatSession) against the scan (GpuScanSession), and whole Newton solves.
+    let p = Heat1D {
+        nt: 100_000,
+        theta: 1.0,
+        beta: 0.01,
+        ..Heat1D::default()
+    };
+    let guess = p.initial_guess();
+    let mut march = GpuHeatSession::new(ctx, &p, &guess).unwrap();
+    group.bench_function("p1_nonlinear_direction_march_nt1e5", |b| {
+        b.iter(|| march.newton_direction().unwrap())
+    });
+    group.bench_function("p1_nonlinear_newton_march_nt1e5", |b| {
+        b.iter(|| {
+            march.set_iterate(&guess, &p).unwrap();
+            newton_solve_into(&mut march, &opts, &mut stats).unwrap()
+        })
+    });
+    let ctx = march.into_context();
+    let mut scan = GpuScanSession::new(ctx, &p, &guess).unwrap();
+    group.bench_function("p1_nonlinear_direction_scan_nt1e5", |b| {
+        b.iter(|| scan.newton_direction().unwrap())
+    });
+    group.bench_function("p1_nonlinear_newton_scan_nt1e5", |b| {
+        b.iter(|| {
+            scan.set_iterate(&guess, &p).unwrap();
+            newton_solve_into(&mut scan, &opts, &mut stats).unwrap()
+        })
+    });
+    let ctx = scan.into_context();
 
     // Batched 1024 systems of 1024 rows and one system of 1e6 (diagonally dominant).
     let system = |len: usize| {

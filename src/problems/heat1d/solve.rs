@@ -16,10 +16,12 @@ pub use crate::backend::{Backend, Compute};
 use crate::cancel;
 use crate::error::{Error, Result};
 use crate::gpu::{AdapterRequest, GpuContext};
+use crate::linalg::affine_scan::SCAN_MAX_N;
 use crate::memory::{bytes_for, ensure_fits};
 use crate::precision::Precision;
 use crate::problems::heat1d::cpu::{CpuSpaceTime, CpuStep};
 use crate::problems::heat1d::gpu::blocked::GpuBlockedAffine;
+use crate::problems::heat1d::gpu::scan_session::GpuScanSession;
 use crate::problems::heat1d::gpu::session::GpuHeatSession;
 use crate::problems::heat1d::kernels::affine_powers::MAX_INTERIOR;
 use crate::problems::heat1d::kernels::{heat_residual_norm, BlockedAffineSolve, HeatParams};
@@ -202,6 +204,20 @@ impl WorkShape {
                      powers on every CPU core in about 2 copy-times of the field; a GPU would \
                      spend that sending the field back",
                     self.nx
+                ),
+            ),
+            // Issue 11: with alpha(T) and nx <= 34 the GPU's direction is a scan (depth
+            // 2 L + 3 sqrt(nt / L)) doing nx + 2 Thomas solves per level; on paper that beats
+            // the CPU's march by far at large nt, but no hardware GPU has measured it yet.
+            Mode::AllAtOnce if !self.linear && self.nx <= SCAN_MAX_N => (
+                false,
+                format!(
+                    "the all-at-once direction over {} levels of {} points is a scan on a GPU \
+                     doing {} Thomas solves per level where the CPU's march does 1; unmeasured on \
+                     hardware, so the CPU keeps it",
+                    self.nt,
+                    self.nx,
+                    self.nx + 2
                 ),
             ),
             Mode::AllAtOnce if self.nx < 4096 => (
@@ -574,27 +590,44 @@ fn solve_all_at_once_gpu(
     progress: Progress,
 ) -> Result<Solution> {
     let precision = ctx.precision();
-    let mut session = {
-        let guess = initial_guess.unwrap_or_else(|| problem.initial_guess());
-        GpuHeatSession::new(ctx, problem, &guess)?
-    };
+    let guess = initial_guess.unwrap_or_else(|| problem.initial_guess());
     let max_iterations = options.newton.max_iterations as u64;
-    let mut observed = Observed {
-        inner: &mut session,
-        on_direction: |k| progress(k, max_iterations),
-        directions: 0,
-    };
-    let (converged, newton) = newton_solve(&mut observed, &options.newton)?;
-    let v = session.solution()?;
+    let on_direction = |k: u64| progress(k, max_iterations);
+    // alpha(T) with nx <= 34 whose field fits one binding: the scanned direction (no march
+    // over levels); otherwise the march session.
+    let (v, label, (converged, newton)) =
+        if !problem.is_linear() && GpuScanSession::check_fits(&ctx, problem).is_ok() {
+            let mut session = GpuScanSession::new(ctx, problem, &guess)?;
+            let solved = observed_newton(&mut session, on_direction, options)?;
+            (session.solution()?, session.label(), solved)
+        } else {
+            let mut session = GpuHeatSession::new(ctx, problem, &guess)?;
+            let solved = observed_newton(&mut session, on_direction, options)?;
+            (session.solution()?, session.label(), solved)
+        };
     let verification = verify_field(problem, &v, &newton, precision)?;
     Ok(Solution {
         field: keep_levels(problem, v, options.snapshot_every),
         levels: snapshot_levels(problem.nt, options.snapshot_every),
-        label: session.label(),
+        label,
         report: SolveReport::AllAtOnce { converged, newton },
         verification,
         f32_bound: None,
     })
+}
+
+/// Newton on `system` with `on_direction` called after each direction.
+fn observed_newton(
+    system: &mut impl NewtonSystem,
+    on_direction: impl FnMut(u64),
+    options: &SolveOptions,
+) -> Result<(Converged, NewtonStats)> {
+    let mut observed = Observed {
+        inner: system,
+        on_direction,
+        directions: 0,
+    };
+    newton_solve(&mut observed, &options.newton)
 }
 
 fn solve_march_cpu(

@@ -202,10 +202,18 @@ impl GpuNewtonScan {
     /// Computes the direction on the device (one submit) and returns max |dv| (NaN if any
     /// value is not finite).
     pub fn direction(&mut self) -> Result<f64> {
+        let mut encoder = self.ctx.create_encoder("scanned newton direction");
+        self.record_direction(&mut encoder);
+        self.ctx.submit(encoder)?;
+        self.read_step()
+    }
+
+    /// Records the direction's dispatches and the reduction of max |dv| into `encoder`
+    /// (for a caller that puts other work into the same submit).
+    pub fn record_direction(&self, encoder: &mut wgpu::CommandEncoder) {
         let ctx = &self.ctx;
-        let mut encoder = ctx.create_encoder("scanned newton direction");
         {
-            let mut pass = ctx.begin_compute_pass(&mut encoder, "scanned newton direction");
+            let mut pass = ctx.begin_compute_pass(encoder, "scanned newton direction");
             ctx.dispatch(
                 &mut pass,
                 &self.first_level.0,
@@ -216,13 +224,33 @@ impl GpuNewtonScan {
             self.scan.record(ctx, &self.scan_pipelines, &mut pass);
             ctx.dispatch(&mut pass, &self.levels.0, &self.levels.1, self.levels.2);
         }
-        self.reduction.record(ctx, &mut encoder, &self.step, 0);
-        ctx.submit(encoder)?;
-        let precision = ctx.precision();
-        let bytes = ctx.download(&self.step, 0, precision.bytes() as u64)?;
+        self.reduction.record(ctx, encoder, &self.step, 0);
+    }
+
+    /// Reads max |dv| of the last submitted direction back (one scalar; NaN if any value of
+    /// the direction was not finite).
+    pub fn read_step(&self) -> Result<f64> {
+        let precision = self.ctx.precision();
+        let mut bytes = [0u8; 8];
+        let bytes = &mut bytes[..precision.bytes()];
+        self.ctx.download_into(&self.step, 0, bytes)?;
         let mut step = [0.0];
-        bytes_to_reals(&bytes, precision, &mut step);
+        bytes_to_reals(bytes, precision, &mut step);
         Ok(if step[0] < 0.0 { f64::NAN } else { step[0] })
+    }
+
+    /// The iterate v the direction is computed at (`nt nx` reals, level-major, COPY_DST) and
+    /// the direction dv (COPY_SRC), for a caller that runs the rest of Newton on the device.
+    pub fn iterate_buffer(&self) -> &wgpu::Buffer {
+        &self.v
+    }
+
+    pub fn direction_buffer(&self) -> &wgpu::Buffer {
+        &self.dv
+    }
+
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
     }
 
     /// The last direction as a new host array (`dv[i*nx + j]`).
