@@ -241,6 +241,11 @@ impl GpuNewtonScan {
         self.ctx.ledger().snapshot()
     }
 
+    /// The context the solver runs on (for timestamp queries).
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
     pub fn into_context(self) -> GpuContext {
         self.ctx
     }
