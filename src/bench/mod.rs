@@ -229,6 +229,23 @@ fn cases_of(problem: BenchProblem, options: &BenchOptions) -> Vec<Box<dyn BenchC
         .collect()
 }
 
+/// The operations the chosen problems have (whatever `options.ops` says), in table order.
+pub fn operations_of(options: &BenchOptions) -> Vec<BenchOp> {
+    let mut ops: Vec<BenchOp> = Vec::new();
+    for &problem in &options.problems {
+        let all = BenchOptions {
+            ops: <BenchOp as clap::ValueEnum>::value_variants().to_vec(),
+            ..options.clone()
+        };
+        for case in cases_of(problem, &all) {
+            if !ops.contains(&case.op()) {
+                ops.push(case.op());
+            }
+        }
+    }
+    ops
+}
+
 /// Times `repeats` runs of `f` (which returns its own timed span) after one warm-up run,
 /// checking for Ctrl-C before each.
 pub fn time_repeats(repeats: usize, mut f: impl FnMut() -> Result<Duration>) -> Result<Timing> {

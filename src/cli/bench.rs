@@ -72,6 +72,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let mut options = BenchOptions::standard(args.quick);
     options.problems = args.problem.problems();
     if let Some(ops) = &args.ops {
+        let available = crate::bench::operations_of(&options);
+        if let Some(op) = ops.iter().find(|op| !available.contains(op)) {
+            let names: Vec<String> = available.iter().map(|op| op.name()).collect();
+            let requirement = format!(
+                "an operation of --problem {} ({})",
+                clap::ValueEnum::to_possible_value(&args.problem)
+                    .map_or_else(String::new, |v| v.get_name().to_string()),
+                names.join(", ")
+            );
+            return Err(crate::error::HeatError::invalid("--ops", op.name(), &requirement).into());
+        }
         options.ops = ops.clone();
     }
     if let Some(nt) = &args.nt {
