@@ -303,19 +303,20 @@ pub fn run_bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Resu
         rows: Vec::new(),
         skipped: Vec::new(),
     };
-    let budget = MemoryBudget::detect();
-    let mut work: Vec<(BenchProblem, Box<dyn BenchCase>)> = Vec::new();
-    for &problem in &options.problems {
-        for case in cases_of(problem, options) {
-            let what = format!("bench {} {}", case.op().name(), case.size());
-            match budget.ensure_fits(&what, case.host_bytes(), "use --quick or smaller sizes") {
-                Ok(()) => work.push((problem, case)),
-                Err(e) => report.skipped.push(e.to_string()),
-            }
-        }
-    }
+    let work: Vec<(BenchProblem, Box<dyn BenchCase>)> = options
+        .problems
+        .iter()
+        .flat_map(|&problem| {
+            cases_of(problem, options)
+                .into_iter()
+                .map(move |c| (problem, c))
+        })
+        .collect();
     if options.cpu {
         for (problem, case) in &work {
+            if !fits(case.as_ref(), "cpu", &mut report.skipped) {
+                continue;
+            }
             progress(&format!("cpu {} {}", case.op().name(), case.size()));
             if let Some(m) = case.cpu(options.repeats)? {
                 report
@@ -342,6 +343,9 @@ pub fn run_bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Resu
                 }
             };
             for (problem, case) in &work {
+                if !fits(case.as_ref(), &adapter.name, &mut report.skipped) {
+                    continue;
+                }
                 progress(&format!(
                     "gpu {} {} on {}",
                     case.op().name(),
@@ -366,6 +370,20 @@ pub fn run_bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Resu
     }
     derive_ratios(&mut report.rows);
     Ok(report)
+}
+
+/// Whether the host arrays of `case` fit in the memory budget now (read afresh: the previous
+/// case's arrays are freed); if not, the refusal with its figures goes to `skipped`.
+fn fits(case: &dyn BenchCase, backend: &str, skipped: &mut Vec<String>) -> bool {
+    let what = format!("bench {} {} ({backend})", case.op().name(), case.size());
+    let fix = "use --quick, smaller --nt, or --ops without it";
+    match MemoryBudget::detect().ensure_fits(&what, case.host_bytes(), fix) {
+        Ok(()) => true,
+        Err(e) => {
+            skipped.push(e.to_string());
+            false
+        }
+    }
 }
 
 fn row(
