@@ -3,10 +3,9 @@
 //! At each `nt` of the options: the copy of the field, the residual, the linear Newton solve
 //! (theta = 1), the blocked all-levels solve with its verification (`p1-blocked`, issue 11),
 //! and the nonlinear Newton direction (`p1-newton-scan`: beta = 0.02; GPU scan of affine maps,
-//! CPU the old Thomas march). Then batched and large tridiagonal solves and a 100-step march.
-//! Bytes per unknown (f64 reals): copy, residual, batched-shared, p1-blocked 2 (write the
-//! field, read it to verify); batched, large 5 (three bands, right side, solution); Newton 6;
-//! p1-newton-scan 3 (read v, write dv, read it for max |dv|); march 7 per point-step.
+//! CPU the old Thomas march). Then the tridiagonal building blocks (`super::tridiag`).
+//! Bytes per unknown (f64 reals): copy, residual, p1-blocked 2 (write the field, read it to
+//! verify); p1-newton-scan 3 (read v, write dv, read it for max |dv|); Newton 6.
 
 use std::time::Instant;
 
@@ -16,20 +15,12 @@ use crate::backend::cpu::CpuSpaceTime;
 use crate::backend::gpu::GpuHeatSession;
 use crate::backend::gpu_affine::GpuBlockedAffine;
 use crate::backend::gpu_newton_scan::GpuNewtonScan;
-use crate::backend::gpu_tridiag::{GpuBatchedTridiag, GpuLargeTridiag};
-use crate::backend::theta_march::{CpuThetaMarch, GpuThetaMarch};
 use crate::error::{HeatError, Result};
 use crate::gpu::GpuContext;
-use crate::kernels::{
-    heat_residual_par, newton_march, thomas_batched, thomas_batched_factored, thomas_factor,
-    thomas_solve, BatchParams, BlockedAffineSolve, FieldCheck, HeatParams, DEFAULT_BLOCK_ROWS,
-};
+use crate::kernels::{heat_residual_par, newton_march, BlockedAffineSolve, FieldCheck, HeatParams};
 use crate::memory::bytes_for;
 use crate::newton::{newton_solve_into, NewtonOptions, NewtonStats};
 use crate::problem::Heat1D;
-
-/// Steps of the `march` operation.
-const MARCH_STEPS: usize = 100;
 
 /// Temperature coefficient of the diffusivity in `p1-newton-scan` (a nonlinear problem).
 const SCAN_BETA: f64 = 0.02;
@@ -61,22 +52,7 @@ pub fn cases(options: &BenchOptions) -> Vec<Box<dyn BenchCase>> {
             },
         }));
     }
-    let (systems, rows) = options.batch;
-    for shared in [false, true] {
-        cases.push(Box::new(BatchCase {
-            shared,
-            systems,
-            rows,
-        }));
-    }
-    cases.push(Box::new(LargeCase { n: options.large_n }));
-    cases.push(Box::new(MarchCase(Heat1D {
-        nt: MARCH_STEPS + 1,
-        nx: options.march_nx,
-        theta: 1.0,
-        t_max: 1.0,
-        ..Heat1D::default()
-    })));
+    cases.extend(super::tridiag::cases(options));
     cases
 }
 
@@ -139,7 +115,7 @@ impl BenchCase for P1Case {
                         Ok(())
                     })
                 })?;
-                with(setup, t, None, None)
+                Measured::new(setup, t, None, None)
             }
             BenchOp::Newton => {
                 let guess = problem.initial_guess();
@@ -150,7 +126,7 @@ impl BenchCase for P1Case {
                     system.set_iterate(&guess, problem)?;
                     timed(|| newton_solve_into(&mut system, &opts, &mut stats).map(drop))
                 })?;
-                with(setup, t, None, None)
+                Measured::new(setup, t, None, None)
             }
             BenchOp::P1Blocked => {
                 let mut solve = BlockedAffineSolve::new(&params).ok_or_else(|| {
@@ -165,7 +141,7 @@ impl BenchCase for P1Case {
                     })
                 })?;
                 let check = check.map(|c| checked("p1-blocked", c)).transpose()?;
-                with(setup, t, None, check)
+                Measured::new(setup, t, None, check)
             }
             BenchOp::P1NewtonScan => {
                 let v = problem.initial_guess();
@@ -178,7 +154,7 @@ impl BenchCase for P1Case {
                     })
                 })?;
                 let check = finite_step("p1-newton-scan (cpu)", max_abs(&x))?;
-                with(setup, t, None, Some(check))
+                Measured::new(setup, t, None, Some(check))
             }
             op => unreachable!("{op:?} is not a P1 case"),
         };
@@ -206,7 +182,10 @@ impl BenchCase for P1Case {
                     repeats,
                     |s| s.residual_into(&mut x),
                 )?;
-                (with(setup, t, kernel, None), session.into_context())
+                (
+                    Measured::new(setup, t, kernel, None),
+                    session.into_context(),
+                )
             }
             BenchOp::Newton => {
                 let mut session = GpuHeatSession::new(ctx, problem, &guess)?;
@@ -219,7 +198,10 @@ impl BenchCase for P1Case {
                 };
                 let t = time_repeats(repeats, || timed(|| solve(&mut session)))?;
                 let kernel = kernel_timing(&mut session, |s| s.context(), repeats, &mut solve)?;
-                (with(setup, t, kernel, None), session.into_context())
+                (
+                    Measured::new(setup, t, kernel, None),
+                    session.into_context(),
+                )
             }
             BenchOp::P1Blocked => {
                 let mut solver = GpuBlockedAffine::new(ctx, problem)?;
@@ -232,7 +214,10 @@ impl BenchCase for P1Case {
                 let t = time_repeats(repeats, || timed(|| solve(&mut solver)))?;
                 let kernel = kernel_timing(&mut solver, |s| s.context(), repeats, &mut solve)?;
                 let check = check.map(|c| checked("p1-blocked (gpu)", c)).transpose()?;
-                (with(setup, t, kernel, check), solver.into_context())
+                (
+                    Measured::new(setup, t, kernel, check),
+                    solver.into_context(),
+                )
             }
             BenchOp::P1NewtonScan => {
                 let mut scan = GpuNewtonScan::new(ctx, problem, &guess)?;
@@ -245,25 +230,14 @@ impl BenchCase for P1Case {
                 let t = time_repeats(repeats, || timed(|| direction(&mut scan)))?;
                 let kernel = kernel_timing(&mut scan, |s| s.context(), repeats, &mut direction)?;
                 let check = finite_step("p1-newton-scan (gpu)", step)?;
-                (with(setup, t, kernel, Some(check)), scan.into_context())
+                (
+                    Measured::new(setup, t, kernel, Some(check)),
+                    scan.into_context(),
+                )
             }
             op => unreachable!("{op:?} is not a P1 case"),
         };
         Ok((Some(m), ctx))
-    }
-}
-
-fn with(
-    setup: std::time::Duration,
-    end_to_end: super::Timing,
-    kernel: Option<super::Timing>,
-    check: Option<String>,
-) -> Measured {
-    Measured {
-        setup,
-        end_to_end,
-        kernel,
-        check,
     }
 }
 
@@ -281,213 +255,5 @@ fn finite_step(what: &str, step: f64) -> Result<String> {
         Err(HeatError::Unverified(format!(
             "bench {what}: the Newton direction is not finite (max |dv| = {step})"
         )))
-    }
-}
-
-/// A diagonally dominant tridiagonal matrix of `len` rows (bands lower, diag, upper) and a right
-/// side: diag in [4, 4.6), off-diagonals -1, so a pivot-free solve is safe.
-fn tridiagonal_system(len: usize) -> [Vec<f64>; 4] {
-    let diag = (0..len).map(|k| 4.0 + 0.1 * (k % 7) as f64).collect();
-    let rhs = (0..len).map(|k| ((k * 37) % 101) as f64 / 101.0).collect();
-    [vec![-1.0; len], diag, vec![-1.0; len], rhs]
-}
-
-/// `systems` tridiagonal systems of `rows` rows: a matrix each, or one shared (factored once).
-struct BatchCase {
-    shared: bool,
-    systems: usize,
-    rows: usize,
-}
-
-impl BenchCase for BatchCase {
-    fn op(&self) -> BenchOp {
-        if self.shared {
-            BenchOp::BatchedShared
-        } else {
-            BenchOp::Batched
-        }
-    }
-
-    fn size(&self) -> String {
-        format!("{}x{}", self.systems, self.rows)
-    }
-
-    fn unknowns(&self) -> usize {
-        self.systems * self.rows
-    }
-
-    fn bytes_per_unknown(&self, real: usize) -> usize {
-        if self.shared {
-            2 * real
-        } else {
-            5 * real
-        }
-    }
-
-    fn host_bytes(&self) -> u64 {
-        bytes_for(self.unknowns(), 6 * 8)
-    }
-
-    fn cpu(&self, repeats: usize) -> Result<Option<Measured>> {
-        let (n, rows) = (self.unknowns(), self.rows);
-        let start = Instant::now();
-        let params = BatchParams {
-            n: rows as u32,
-            batch: self.systems as u32,
-            offset: 0,
-        };
-        let [lower, diag, upper, rhs] = tridiagonal_system(n);
-        let mut x = vec![0.0; n];
-        let mut scratch = vec![0.0; if self.shared { 3 * rows } else { n }];
-        if self.shared {
-            thomas_factor(&lower[..rows], &diag[..rows], &upper[..rows], &mut scratch)?;
-        }
-        let setup = start.elapsed();
-        let t = time_repeats(repeats, || {
-            timed(|| {
-                if self.shared {
-                    thomas_batched_factored(&params, &scratch, &rhs, &mut x);
-                } else {
-                    thomas_batched(&params, &lower, &diag, &upper, &rhs, &mut x, &mut scratch);
-                }
-                Ok(())
-            })
-        })?;
-        Ok(Some(with(setup, t, None, None)))
-    }
-
-    fn gpu(&self, ctx: GpuContext, repeats: usize) -> Result<(Option<Measured>, GpuContext)> {
-        let (n, rows, systems) = (self.unknowns(), self.rows, self.systems);
-        let start = Instant::now();
-        let [lower, diag, upper, rhs] = tridiagonal_system(n);
-        let mut x = vec![0.0; n];
-        let mut solver = if self.shared {
-            let (l, d, u) = (&lower[..rows], &diag[..rows], &upper[..rows]);
-            GpuBatchedTridiag::shared(ctx, rows, systems, l, d, u)?
-        } else {
-            GpuBatchedTridiag::general(ctx, rows, systems, &lower, &diag, &upper)?
-        };
-        let setup = start.elapsed();
-        let t = time_repeats(repeats, || timed(|| Ok(solver.solve(&rhs, &mut x)?)))?;
-        let kernel = kernel_timing(
-            &mut solver,
-            |s| s.context(),
-            repeats,
-            |s| Ok(s.solve(&rhs, &mut x)?),
-        )?;
-        Ok((Some(with(setup, t, kernel, None)), solver.into_context()))
-    }
-}
-
-/// One tridiagonal system of `n` unknowns (GPU: partitioned in blocks).
-struct LargeCase {
-    n: usize,
-}
-
-impl BenchCase for LargeCase {
-    fn op(&self) -> BenchOp {
-        BenchOp::Large
-    }
-
-    fn size(&self) -> String {
-        format!("n={}", self.n)
-    }
-
-    fn unknowns(&self) -> usize {
-        self.n
-    }
-
-    fn bytes_per_unknown(&self, real: usize) -> usize {
-        5 * real
-    }
-
-    fn host_bytes(&self) -> u64 {
-        bytes_for(self.n, 6 * 8)
-    }
-
-    fn cpu(&self, repeats: usize) -> Result<Option<Measured>> {
-        let start = Instant::now();
-        let [lower, diag, upper, rhs] = tridiagonal_system(self.n);
-        let (mut x, mut scratch) = (vec![0.0; self.n], vec![0.0; self.n]);
-        let setup = start.elapsed();
-        let t = time_repeats(repeats, || {
-            timed(|| {
-                thomas_solve(&lower, &diag, &upper, &rhs, &mut x, &mut scratch);
-                Ok(())
-            })
-        })?;
-        Ok(Some(with(setup, t, None, None)))
-    }
-
-    fn gpu(&self, ctx: GpuContext, repeats: usize) -> Result<(Option<Measured>, GpuContext)> {
-        let start = Instant::now();
-        let [lower, diag, upper, rhs] = tridiagonal_system(self.n);
-        let mut x = vec![0.0; self.n];
-        let mut solver = GpuLargeTridiag::new(ctx, &lower, &diag, &upper, DEFAULT_BLOCK_ROWS)?;
-        let setup = start.elapsed();
-        let t = time_repeats(repeats, || timed(|| Ok(solver.solve(&rhs, &mut x)?)))?;
-        let kernel = kernel_timing(
-            &mut solver,
-            |s| s.context(),
-            repeats,
-            |s| Ok(s.solve(&rhs, &mut x)?),
-        )?;
-        Ok((Some(with(setup, t, kernel, None)), solver.into_context()))
-    }
-}
-
-/// `MARCH_STEPS` linear backward-Euler steps of one grid.
-struct MarchCase(Heat1D);
-
-impl BenchCase for MarchCase {
-    fn op(&self) -> BenchOp {
-        BenchOp::March
-    }
-
-    fn size(&self) -> String {
-        format!("{}x{}", MARCH_STEPS, self.0.nx)
-    }
-
-    fn unknowns(&self) -> usize {
-        // Point-steps: the unknowns the march solves for.
-        MARCH_STEPS * self.0.nx
-    }
-
-    fn bytes_per_unknown(&self, real: usize) -> usize {
-        // Per point and step: the right side (read T, write rhs) and the solve (5 reals).
-        7 * real
-    }
-
-    fn host_bytes(&self) -> u64 {
-        bytes_for(self.0.nx, 8 * 8)
-    }
-
-    fn cpu(&self, repeats: usize) -> Result<Option<Measured>> {
-        let p = &self.0;
-        let start = Instant::now();
-        let mut march = CpuThetaMarch::new(std::slice::from_ref(p))?;
-        let setup = start.elapsed();
-        let t = time_repeats(repeats, || {
-            timed(|| {
-                march
-                    .march(p.nt, MARCH_STEPS, &mut |_, _| Ok(()), &mut |_| {})
-                    .map(drop)
-            })
-        })?;
-        Ok(Some(with(setup, t, None, None)))
-    }
-
-    fn gpu(&self, ctx: GpuContext, repeats: usize) -> Result<(Option<Measured>, GpuContext)> {
-        let p = &self.0;
-        let start = Instant::now();
-        let mut march = GpuThetaMarch::new(ctx, std::slice::from_ref(p))?;
-        let setup = start.elapsed();
-        let run = |m: &mut GpuThetaMarch| {
-            m.march(p.nt, MARCH_STEPS, &mut |_, _| Ok(()), &mut |_| {})
-                .map(drop)
-        };
-        let t = time_repeats(repeats, || timed(|| run(&mut march)))?;
-        let kernel = kernel_timing(&mut march, |m| m.context(), repeats, run)?;
-        Ok((Some(with(setup, t, kernel, None)), march.into_context()))
     }
 }

@@ -14,6 +14,7 @@ pub mod burgers1d;
 pub mod copy;
 pub mod diffusion2d;
 pub mod heat1d;
+pub mod tridiag;
 
 use std::time::{Duration, Instant};
 
@@ -101,6 +102,22 @@ pub struct Measured {
     pub kernel: Option<Timing>,
     /// What the run proved about its result ("residual 4.0e-14", "error 2e-5 vs Cole-Hopf").
     pub check: Option<String>,
+}
+
+impl Measured {
+    pub fn new(
+        setup: Duration,
+        end_to_end: Timing,
+        kernel: Option<Timing>,
+        check: Option<String>,
+    ) -> Measured {
+        Measured {
+            setup,
+            end_to_end,
+            kernel,
+            check,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
