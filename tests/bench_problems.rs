@@ -32,6 +32,11 @@ fn assert_positive_times(rows: &[serde_json::Value], what: &str) {
         assert!(gbs.is_finite() && gbs > 0.0, "{what}: GB/s {gbs} in {row}");
         let copy = row["percent_of_copy"].as_f64().unwrap();
         assert!(copy.is_finite() && copy > 0.0, "{what}: %copy in {row}");
+        let copies = row["copy_times"].as_f64().unwrap();
+        assert!(
+            copies.is_finite() && copies > 0.0,
+            "{what}: copies in {row}"
+        );
     }
 }
 

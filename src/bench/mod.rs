@@ -216,6 +216,10 @@ pub struct BenchRow {
     /// This row's GB/s over the same backend's copy GB/s for the same problem (the copy of the
     /// same size where there is one, else the largest).
     pub percent_of_copy: Option<f64>,
+    /// This row's time per unknown over that copy's time per value (kernel time where both
+    /// have one, else end to end): the time in copies of the field (p1-blocked at nt = 1e6: 2
+    /// means it solves and verifies in two copy-times; 2D: per step).
+    pub copy_times: Option<f64>,
     /// CPU median over this row's median, end to end (GPU rows only).
     pub gpu_speedup: Option<f64>,
     /// CPU median over this row's kernel median (GPU rows with timestamps only).
@@ -427,6 +431,7 @@ fn row(
         unknowns_per_s: unknowns as f64 / seconds,
         gb_per_s: (unknowns * bytes_per_unknown) as f64 / seconds / 1e9,
         percent_of_copy: None,
+        copy_times: None,
         gpu_speedup: None,
         gpu_kernel_speedup: None,
         check: m.check,
@@ -448,6 +453,15 @@ fn derive_ratios(rows: &mut [BenchRow]) {
             .or_else(|| copies().max_by_key(|r| r.unknowns));
         if let Some(copy) = copy {
             row.percent_of_copy = Some(100.0 * row.gb_per_s / copy.gb_per_s);
+            let per_unknown = |r: &BenchRow| {
+                let both_kernel = row.kernel.is_some() && copy.kernel.is_some();
+                let t = match r.kernel {
+                    Some(k) if both_kernel => k.median_s,
+                    _ => r.end_to_end.median_s,
+                };
+                t / r.unknowns as f64
+            };
+            row.copy_times = Some(per_unknown(row) / per_unknown(copy));
         }
         if row.label.backend == "gpu" {
             let cpu = snapshot.iter().find(|r| {
@@ -461,5 +475,66 @@ fn derive_ratios(rows: &mut [BenchRow]) {
                 row.gpu_kernel_speedup = row.kernel.map(|k| cpu.end_to_end.median_s / k.median_s);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timed_row(op: BenchOp, size: &str, unknowns: usize, seconds: f64, gpu: bool) -> BenchRow {
+        let timing = Timing {
+            median_s: seconds,
+            min_s: seconds,
+            max_s: seconds,
+        };
+        let label = if gpu {
+            ComputeLabel {
+                backend: "gpu",
+                device: "test adapter".into(),
+                precision: Precision::F64,
+            }
+        } else {
+            ComputeLabel::cpu()
+        };
+        BenchRow {
+            problem: BenchProblem::Heat1d,
+            op,
+            size: size.into(),
+            unknowns,
+            label,
+            software: false,
+            setup_s: 0.0,
+            end_to_end: timing,
+            kernel: None,
+            bytes_per_unknown: 16,
+            unknowns_per_s: unknowns as f64 / seconds,
+            gb_per_s: (unknowns * 16) as f64 / seconds / 1e9,
+            percent_of_copy: None,
+            copy_times: None,
+            gpu_speedup: None,
+            gpu_kernel_speedup: None,
+            check: None,
+        }
+    }
+
+    #[test]
+    fn ratios_use_the_copy_of_the_same_size_and_backend() {
+        let mut rows = vec![
+            timed_row(BenchOp::Copy, "nt=10", 100, 1.0, false),
+            timed_row(BenchOp::Copy, "nt=20", 200, 4.0, false),
+            timed_row(BenchOp::P1Blocked, "nt=10", 100, 3.0, false),
+            timed_row(BenchOp::Large, "n=50", 50, 1.0, false),
+            timed_row(BenchOp::P1Blocked, "nt=10", 100, 0.5, true),
+        ];
+        derive_ratios(&mut rows);
+        // Same size: 3 copy-times, a third of the copy's bandwidth.
+        assert_eq!(rows[2].copy_times, Some(3.0));
+        assert!((rows[2].percent_of_copy.unwrap() - 100.0 / 3.0).abs() < 1e-9);
+        // No copy of its size: the largest (4 s for 200 values), per unknown: 0.02 / 0.02.
+        assert_eq!(rows[3].copy_times, Some(1.0));
+        // The GPU row has no GPU copy, and is 6 times faster than the CPU row of its size.
+        assert_eq!(rows[4].copy_times, None);
+        assert_eq!(rows[4].gpu_speedup, Some(6.0));
     }
 }

@@ -137,7 +137,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     );
     say!(
         out,
-        "{:<20} {:>16} {:>10} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9} {:>7} {:>6} {:>8}  {}",
+        "{:<20} {:>16} {:>10} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9} {:>7} {:>6} {:>7} {:>8}  {}",
         "op",
         "size",
         "unknowns",
@@ -149,6 +149,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "Munk/s",
         "GB/s",
         "%copy",
+        "copies",
         "GPU/CPU",
         "check"
     );
@@ -166,7 +167,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let ms = |s: f64| format!("{:.2} ms", s * 1e3);
         say!(
             out,
-            "{:<20} {:>16} {:>10.3e} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9.1} {:>7.2} {:>6} {:>8}  {}",
+            "{:<20} {:>16} {:>10.3e} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9.1} {:>7.2} {:>6} {:>7} {:>8}  {}",
             row.op.name(),
             row.size,
             row.unknowns as f64,
@@ -179,6 +180,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             row.gb_per_s,
             row.percent_of_copy
                 .map_or("-".to_string(), |p| format!("{p:.0}%")),
+            row.copy_times
+                .map_or("-".to_string(), |c| format!("{c:.2}")),
             row.gpu_speedup
                 .map_or("-".to_string(), |r| format!("{r:.2}x")),
             row.check.as_deref().unwrap_or(""),
@@ -194,6 +197,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
          GB/s from the minimum bytes per unknown (copy, residual, batched-shared, p1-blocked: 2 reals; p1-newton-scan: 3; batched, large: 5;\n\
          Newton: 6; march: 7 per point-step; burgers-*, diffusion2d-explicit: 2 per point-step; diffusion2d-adi: 4) and the kernel time\n\
          where measured; %copy: against the same backend's copy of the same problem (same size, else the largest; all CPU threads);\n\
+         copies: time per unknown over that copy's time per value (p1 rows: the time in copies of the field; 2D: per step);\n\
          GPU/CPU: CPU median over GPU median (end to end). The CPU Newton, tridiagonal and p1-newton-scan (the old Thomas\n\
          march of the direction) run on one thread; p1-blocked runs on all. check: what the run verified about its result.\n\
          A software adapter (llvmpipe) runs on the CPU: its figures say nothing about GPU speed."
