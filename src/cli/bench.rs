@@ -9,12 +9,40 @@ use crate::precision::Precision;
 
 use super::report::{emit, note, say};
 
+/// `--problem`: which problem's operations to time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProblemChoice {
+    /// P1: copy, residual, newton, p1-blocked, p1-newton-scan, tridiagonal solves, march.
+    Heat1d,
+    /// P3: burgers-march (n = 1e6) and burgers-sweep (4096 x 1024).
+    Burgers,
+    /// P2: diffusion2d-explicit and diffusion2d-adi at 1024^2, 2048^2, 4096^2.
+    Diffusion2d,
+    /// All three, one table.
+    All,
+}
+
+impl ProblemChoice {
+    fn problems(self) -> Vec<crate::bench::BenchProblem> {
+        use crate::bench::BenchProblem::*;
+        match self {
+            ProblemChoice::Heat1d => vec![Heat1d],
+            ProblemChoice::Burgers => vec![Burgers],
+            ProblemChoice::Diffusion2d => vec![Diffusion2d],
+            ProblemChoice::All => vec![Heat1d, Burgers, Diffusion2d],
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Small sizes (nt = 1e5) and 3 repeats.
+    /// Small sizes (nt = 1e5; Burgers n = 1e5, 256 members; 2D 256^2 and 512^2) and 3 repeats.
     #[arg(long)]
     pub quick: bool,
-    /// Operations to run.
+    /// The problem whose operations are timed.
+    #[arg(long, value_enum, default_value = "heat1d")]
+    pub problem: ProblemChoice,
+    /// Operations to run (of the chosen problems; default: all of theirs).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub ops: Option<Vec<crate::bench::BenchOp>>,
     /// Time levels of the P1 problems (nx = 11), e.g. --nt 1000000,10000000 (each >= 2).
@@ -42,7 +70,19 @@ pub struct BenchArgs {
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     use crate::bench::{run_bench, BenchOptions};
     let mut options = BenchOptions::standard(args.quick);
+    options.problems = args.problem.problems();
     if let Some(ops) = &args.ops {
+        let available = crate::bench::operations_of(&options);
+        if let Some(op) = ops.iter().find(|op| !available.contains(op)) {
+            let names: Vec<String> = available.iter().map(|op| op.name()).collect();
+            let requirement = format!(
+                "an operation of --problem {} ({})",
+                clap::ValueEnum::to_possible_value(&args.problem)
+                    .map_or_else(String::new, |v| v.get_name().to_string()),
+                names.join(", ")
+            );
+            return Err(crate::error::HeatError::invalid("--ops", op.name(), &requirement).into());
+        }
         options.ops = ops.clone();
     }
     if let Some(nt) = &args.nt {
@@ -65,14 +105,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             .rows
             .iter()
             .map(|row| crate::plot::Bar {
-                label: format!(
-                    "{} {}",
-                    serde_json::to_value(row.op)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    row.size
-                ),
+                label: format!("{} {}", row.op.name(), row.size),
                 value: row.end_to_end.median_s,
                 group: if row.label.backend == "cpu" {
                     format!("cpu ({} threads)", report.cpu_threads)
@@ -104,7 +137,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     );
     say!(
         out,
-        "{:<14} {:>12} {:>10} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9} {:>7} {:>6} {:>8}",
+        "{:<20} {:>16} {:>10} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9} {:>7} {:>6} {:>7} {:>8}  {}",
         "op",
         "size",
         "unknowns",
@@ -116,7 +149,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "Munk/s",
         "GB/s",
         "%copy",
-        "GPU/CPU"
+        "copies",
+        "GPU/CPU",
+        "check"
     );
     for row in &report.rows {
         let backend = format!(
@@ -132,8 +167,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let ms = |s: f64| format!("{:.2} ms", s * 1e3);
         say!(
             out,
-            "{:<14} {:>12} {:>10.3e} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9.1} {:>7.2} {:>6} {:>8}",
-            serde_json::to_value(row.op)?.as_str().unwrap_or("?"),
+            "{:<20} {:>16} {:>10.3e} {:<34} {:>10} {:>10} {:>21} {:>10} {:>9.1} {:>7.2} {:>6} {:>7} {:>8}  {}",
+            row.op.name(),
             row.size,
             row.unknowns as f64,
             backend,
@@ -145,8 +180,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             row.gb_per_s,
             row.percent_of_copy
                 .map_or("-".to_string(), |p| format!("{p:.0}%")),
+            row.copy_times
+                .map_or("-".to_string(), |c| format!("{c:.2}")),
             row.gpu_speedup
                 .map_or("-".to_string(), |r| format!("{r:.2}x")),
+            row.check.as_deref().unwrap_or(""),
         );
     }
     for note in &report.skipped {
@@ -156,9 +194,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         out,
         "setup: buffers, pipelines and uploads of fixed data, once (not in the timings); median/spread: wall time of a\n\
          run incl. uploads and downloads, warm-up excluded; kernel: GPU time of the compute passes (timestamp queries);\n\
-         GB/s from the minimum bytes per unknown (copy, residual, batched-shared: 2 reals; batched, large: 5; Newton: 6; march: 7 per point-step)\n\
-         and the kernel time where measured; %copy: against the same backend's copy (largest size, all CPU threads);\n\
-         GPU/CPU: CPU median over GPU median (end to end). The CPU Newton and tridiagonal solves run on one thread.\n\
+         GB/s from the minimum bytes per unknown (copy, residual, batched-shared, p1-blocked: 2 reals; p1-newton-scan: 3; batched, large: 5;\n\
+         Newton: 6; march: 7 per point-step; burgers-*, diffusion2d-explicit: 2 per point-step; diffusion2d-adi: 4) and the kernel time\n\
+         where measured; %copy: against the same backend's copy of the same problem (same size, else the largest; all CPU threads);\n\
+         copies: time per unknown over that copy's time per value (p1 rows: the time in copies of the field; 2D: per step);\n\
+         GPU/CPU: CPU median over GPU median (end to end). The CPU Newton, tridiagonal and p1-newton-scan (the old Thomas\n\
+         march of the direction) run on one thread; p1-blocked runs on all. check: what the run verified about its result.\n\
          A software adapter (llvmpipe) runs on the CPU: its figures say nothing about GPU speed."
     );
     emit(&out)

@@ -302,6 +302,11 @@ impl GpuBlockedAffine {
         self.ctx.ledger().snapshot()
     }
 
+    /// The context the solver runs on (for timestamp queries).
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
     pub fn into_context(self) -> GpuContext {
         self.ctx
     }

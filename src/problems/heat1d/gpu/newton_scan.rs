@@ -249,6 +249,7 @@ impl GpuNewtonScan {
         &self.dv
     }
 
+    /// The context the solver runs on (for timestamp queries).
     pub fn context(&self) -> &GpuContext {
         &self.ctx
     }
