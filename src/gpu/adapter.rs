@@ -7,6 +7,7 @@
 //! [`GpuError`].
 
 use std::fmt;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -146,11 +147,23 @@ impl fmt::Display for AdapterSummary {
     }
 }
 
+/// One instance per set of backends for the whole process, shared by every context. Opening
+/// a Vulkan instance per solve leaks driver state on some drivers: on an NVIDIA H100 (driver
+/// 580) the adapter list came back empty after a few dozen contexts opened and dropped.
 fn new_instance(backends: wgpu::Backends) -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor {
+    static INSTANCES: Mutex<Vec<(wgpu::Backends, wgpu::Instance)>> = Mutex::new(Vec::new());
+    let mut instances = INSTANCES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, instance)) = instances.iter().find(|(b, _)| *b == backends) {
+        return instance.clone();
+    }
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
         backends,
         ..wgpu::InstanceDescriptor::new_without_display_handle()
-    })
+    });
+    instances.push((backends, instance.clone()));
+    instance
 }
 
 /// Every adapter on every compiled-in backend; empty on a machine without any.

@@ -206,32 +206,59 @@ impl WorkShape {
                     self.nx
                 ),
             ),
-            // Issue 11: with alpha(T) and nx <= 34 the GPU's direction is a scan (depth
-            // 2 L + 3 sqrt(nt / L)) doing nx + 2 Thomas solves per level; on paper that beats
-            // the CPU's march by far at large nt, but no hardware GPU has measured it yet.
+            // Issue 11: with alpha(T) and nx <= 34 the GPU's direction is a scan of affine maps.
+            // Measured on an NVIDIA H100 against 16 CPU threads (beta = 0.01, nx = 11, verified
+            // on the host in f64): nt = 1e6 0.55 s vs 1.47 s, nt = 1e7 3.76 s vs 12.4 s. Above
+            // 1 GiB of field the iterate may not fit one binding and the session would march.
+            Mode::AllAtOnce
+                if !self.linear
+                    && self.nx <= SCAN_MAX_N
+                    && (10_000_000..=134_217_728).contains(&(self.nt * self.nx)) =>
+            {
+                (
+                    true,
+                    format!(
+                        "the all-at-once direction over {} levels of {} points is a parallel \
+                         scan on a GPU (3.3x faster than the CPU at nt = 1e7 on an H100)",
+                        self.nt, self.nx
+                    ),
+                )
+            }
             Mode::AllAtOnce if !self.linear && self.nx <= SCAN_MAX_N => (
                 false,
                 format!(
-                    "the all-at-once direction over {} levels of {} points is a scan on a GPU \
-                     doing {} Thomas solves per level where the CPU's march does 1; unmeasured on \
-                     hardware, so the CPU keeps it",
-                    self.nt,
-                    self.nx,
-                    self.nx + 2
-                ),
-            ),
-            Mode::AllAtOnce if self.nx < 4096 => (
-                false,
-                format!(
-                    "the all-at-once direction marches {} levels of {} points one after another: \
-                     latency-bound on a GPU",
+                    "the all-at-once direction over {} levels of {} points: the CPU's march is \
+                     as fast below 1e7 unknowns, and above 1 GiB the GPU's scan may not fit one \
+                     binding",
                     self.nt, self.nx
                 ),
             ),
-            Mode::AllAtOnce => (true, format!("levels of {} points fill the GPU", self.nx)),
+            // Measured on an NVIDIA H100 (f64): nx = 8193, nt = 2001, theta = 1 took 13.1 s
+            // on the GPU and 0.61 s on 16 CPU threads. The direction marches level after
+            // level in one invocation per chunk, so no level width fills the GPU.
+            Mode::AllAtOnce => (
+                false,
+                format!(
+                    "the all-at-once direction marches {} levels of {} points one after another: \
+                     latency-bound on a GPU (20x slower than the CPU on an H100 at nx = 8193)",
+                    self.nt, self.nx
+                ),
+            ),
             Mode::March if !self.linear => (
                 false,
                 "alpha(T) is marched with a Newton solve per step, on the CPU".to_string(),
+            ),
+            // Measured on an NVIDIA H100: the partitioned solver's f64 step residuals were up to
+            // 3400x the floor (nx 1e5 to 4e6, r 1e3 to 2e11; llvmpipe meets it), so its
+            // results fail verification there. The CPU keeps single grids until that is fixed.
+            Mode::March if self.members == 1 => (
+                false,
+                format!(
+                    "a single grid of {} points is solved on the GPU by the partitioned \
+                     tridiagonal solver, whose f64 steps miss the rounding floor on NVIDIA \
+                     hardware: the CPU keeps it",
+                    self.nx
+                ),
             ),
             Mode::March if per_step < 10_000 => (
                 false,
@@ -849,7 +876,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cost_model_keeps_small_levels_on_the_cpu_and_sends_big_ones_to_the_gpu() {
+    fn cost_model_follows_the_h100_measurements() {
         let users = Heat1D::default();
         let shape = |mode, nx, members| WorkShape {
             mode,
@@ -860,7 +887,8 @@ mod tests {
         };
         assert!(!WorkShape::of(&users, Mode::AllAtOnce, 1).prefers_gpu().0);
         assert!(!shape(Mode::March, 11, 1).prefers_gpu().0);
-        assert!(shape(Mode::March, 1_000_000, 1).prefers_gpu().0);
+        assert!(!shape(Mode::March, 1_000_000, 1).prefers_gpu().0);
+        assert!(shape(Mode::March, 100_000, 1024).prefers_gpu().0);
         assert!(
             shape(Mode::March, 11, 1024).prefers_gpu().0,
             "a sweep of 1024 members fills a GPU"
@@ -872,7 +900,15 @@ mod tests {
             ..Heat1D::default()
         };
         let (gpu, why) = WorkShape::of(&nonlinear, Mode::AllAtOnce, 1).prefers_gpu();
-        assert!(!gpu && why.contains("1000000 levels of 11 points"), "{why}");
+        assert!(gpu && why.contains("1000000 levels of 11 points"), "{why}");
+        let scan = |nt| WorkShape {
+            nt,
+            ..WorkShape::of(&nonlinear, Mode::AllAtOnce, 1)
+        };
+        assert!(scan(10_000_001).prefers_gpu().0);
+        assert!(!scan(100_001).prefers_gpu().0 && !scan(100_000_001).prefers_gpu().0);
+        let (gpu, why) = shape(Mode::AllAtOnce, 8193, 1).prefers_gpu();
+        assert!(!gpu && why.contains("latency-bound"), "{why}");
     }
 
     #[test]
