@@ -162,8 +162,8 @@ pub fn solve<'py>(
         Some(array) => Some(array.as_slice()?),
         None => None,
     };
-    // The returned fields, checked before the march's own arrays (checked once the backend is
-    // known) so that both are refused before anything is allocated.
+    // The returned fields alone before they are allocated (zeroed pages, not touched yet), then
+    // with the march's own arrays once the backend is known, before the march allocates.
     let fields_bytes = bytes_for(kept.len(), points * 8);
     ensure_fits(
         "the returned fields",
@@ -207,7 +207,11 @@ pub fn solve<'py>(
                     (3 + slots) * 8 * points as u64
                 }
             };
-            ensure_fits("the 2D diffusion run", host, "use a smaller grid")?;
+            ensure_fits(
+                "the 2D diffusion run and its returned fields",
+                host.saturating_add(fields_bytes),
+                "use a smaller grid or a larger snapshot_every",
+            )?;
             let (mut march, device): (Box<dyn Marcher2d + '_>, String) = match &compute {
                 Compute::Cpu => (
                     match problem.scheme {
