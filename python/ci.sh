@@ -5,9 +5,11 @@
 #
 # pip builds the wheel through the package's build backend (maturin, fetched from PyPI into
 # pip's isolated build environment), which compiles the Rust extension in release mode into
-# the workspace's target directory (CARGO_TARGET_DIR when set): after `cargo test --release`
-# most of the dependencies are already compiled there. Exits non-zero when any test fails and
-# when pytest collects no test at all (its exit code 5).
+# the workspace's target directory (CARGO_TARGET_DIR when set). After `cargo test --release
+# --workspace` (the README's test command) every dependency the extension shares with the core
+# is already compiled there with the same features (python/Cargo.toml says how), so only pyo3,
+# numpy and the extension itself are compiled. Exits non-zero when any test fails and when
+# pytest collects no test at all (its exit code 5).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 python="${PYTHON:-python3}"

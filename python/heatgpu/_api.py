@@ -83,9 +83,8 @@ def solve(
 
     Parameters
     ----------
-    problem : str, optional
-        ``"heat1d"`` (P1, the default); ``"burgers"`` and ``"diffusion2d"`` where this build
-        has them (see :func:`has_problem`).
+    problem : {"heat1d", "burgers", "diffusion2d"}, optional
+        P1 (the default), P3 or P2 of PROBLEMS.md.
     backend : {"auto", "cpu", "gpu"}, optional
         ``"auto"`` runs where heatgpu's cost model expects it to be faster (a hardware GPU for
         large steps and sweeps, the CPU otherwise; the reason is in ``report["notice"]``).
@@ -101,12 +100,20 @@ def solve(
         them). heat1d: ``t_max, x_max, nt, nx, alpha, t_x0, t_xl, t_t0, theta, beta, t_ref``
         (defaults: the users' numbers, 11 million unknowns) and ``mode`` (``"all-at-once"`` or
         ``"march"``), ``snapshot_every``, ``atol``, ``rtol``, ``max_iterations``,
-        ``line_search``, ``initial_guess`` (array of ``nt*nx``).
+        ``line_search``, ``initial_guess`` (array of ``nt*nx``). burgers (as ``heatgpu solve
+        burgers``): ``n, nu, a, b, k, t_end`` and either ``steps, theta`` (fixed theta steps;
+        default 100 Crank-Nicolson) or ``tol`` (adaptive TR-BDF2, CPU), ``snapshot_every``.
+        diffusion2d (as ``heatgpu solve diffusion2d``): the grid as ``n``, or ``nx`` and
+        ``ny``, or the shape of ``input`` (the initial ``ny x nx`` field; default the book's
+        square), ``steps, dt, d, h, scheme`` (``"explicit"``, ``"adi"``), ``boundary``
+        (``"periodic"``, ``"dirichlet"``), ``edge``, ``snapshot_every`` (0: the last field
+        only), ``threads``.
 
     Returns
     -------
     Solution
-        ``.field`` (numpy), ``.times``, ``.levels`` and ``.report``.
+        ``.field`` (numpy; heat1d ``levels x nx``, burgers ``levels x n``, diffusion2d
+        ``levels x ny x nx``), ``.times``, ``.levels`` and ``.report``.
 
     Raises
     ------

@@ -15,18 +15,22 @@ class Solution:
     Attributes
     ----------
     field : numpy.ndarray
-        The kept time levels, one row per level (heat1d: ``levels x nx``). Owned by the
+        The kept time levels, one per row (heat1d: ``levels x nx``; burgers: ``levels x n``;
+        diffusion2d: ``levels x ny x nx``). ``field[-1]`` is the last level. Owned by the
         caller: heatgpu keeps no reference to it.
     times : numpy.ndarray
         Time of each kept level (float64).
     levels : numpy.ndarray
         Step index of each kept level (uint64).
     report : dict
-        How it was obtained: ``backend``, ``device``, ``precision``, ``mode``, ``iterations``,
-        the verified scaled residual ``residual`` with its ``target`` and rounding ``floor``,
-        where it was ``evaluated``, the ``stopping`` reason, the backend choice's ``notice``,
-        ``f32_bound`` (f32 runs), the solver's own statistics under ``solver``, the
-        parameters under ``params`` and ``elapsed_s``.
+        How it was obtained: ``backend``, ``device``, ``precision``, ``mode``, ``iterations``
+        (Newton iterations; burgers also ``steps``), the verified scaled residual ``residual``
+        with its ``target`` and rounding ``floor``, where it was ``evaluated``, the
+        ``stopping`` reason, the backend choice's ``notice``, ``f32_bound`` (f32 runs), the
+        parameters under ``params`` and ``elapsed_s``. heat1d adds the solver's statistics
+        under ``solver``; burgers ``exact_error`` (max-norm distance from Cole-Hopf at
+        ``t_end``) and ``step_control`` (adaptive runs); diffusion2d has ``steps``, ``r`` and
+        ``residual = None`` (direct updates: every kept field is checked finite instead).
     problem : str
         The problem's name.
     """
@@ -41,9 +45,15 @@ class Solution:
         r = self.report
         return (
             f"Solution({self.problem}: field {self.field.shape}, {r.get('backend')} "
-            f"[{r.get('device')}] {r.get('precision')}, residual {r.get('residual', 0.0):.3e} "
-            f"<= {r.get('target', 0.0):.3e}, {r.get('stopping')})"
+            f"[{r.get('device')}] {r.get('precision')}, {_residual(r)}, {r.get('stopping')})"
         )
+
+
+def _residual(report: Dict[str, Any]) -> str:
+    """The verified residual against its target, or why there is none (diffusion2d)."""
+    if report.get("residual") is None:
+        return "no residual"
+    return f"residual {report['residual']:.3e} <= {report.get('target', 0.0):.3e}"
 
 
 @dataclass(frozen=True)
@@ -81,5 +91,5 @@ class SweepResult:
         return (
             f"SweepResult({self.problem}: {self.param} x {len(self.values)}, fields "
             f"{self.fields.shape}, {r.get('backend')} [{r.get('device')}] {r.get('precision')}, "
-            f"residual {r.get('residual', 0.0):.3e})"
+            f"{_residual(r)})"
         )

@@ -64,7 +64,9 @@ def sweep(
     ----------
     problem : str, optional
         ``"heat1d"`` (marched with the linear theta scheme, all members at once; ``beta`` must
-        be 0). Other problems where this build has a sweep for them.
+        be 0) or ``"burgers"`` (fixed steps; members in parallel on the CPU, one batched
+        Newton iteration on the GPU). :func:`heatgpu.problems` lists each one's
+        ``sweep_params``.
     client : dask.distributed.Client, optional
         Split the members into one batch per worker, solved in the workers' processes (each
         on its own GPU or CPU; ``WGPU_ADAPTER_NAME`` in a worker's environment pins it to an
@@ -75,12 +77,13 @@ def sweep(
         As for :func:`heatgpu.solve` (steps locally; batches done with a client).
     **params
         The problem's parameters; exactly one of them given as a sequence of values (heat1d:
-        one of ``alpha, t_x0, t_xl, t_t0``), and ``snapshot_every``.
+        one of ``alpha, t_x0, t_xl, t_t0``; burgers: ``nu, a, b``), and ``snapshot_every``.
 
     Returns
     -------
     SweepResult
-        ``.fields`` (``members x levels x nx`` for heat1d), ``.values``, ``.times``, ``.report``.
+        ``.fields`` (``members x levels x nx`` for heat1d, ``members x levels x n`` for
+        burgers), ``.values``, ``.times``, ``.report``.
 
     Examples
     --------
@@ -123,6 +126,8 @@ def sweep(
     reports = [r[3] for r in results]
     report = dict(reports[0])
     report["residual"] = max(r["residual"] for r in reports)
+    if "exact_error" in report:  # burgers: one per member
+        report["exact_error"] = [e for r in reports for e in r["exact_error"]]
     report["sweep"] = {"param": param, "members": len(values), "workers": len(batches)}
     report["batches"] = reports
     return SweepResult(fields, param, values, results[0][1], results[0][2], report, problem)

@@ -7,12 +7,14 @@
 //! less time than releasing it). Errors carry the CLI's one-line messages ([`errors`]).
 //!
 //! Files: [`problems`] (the table of problems by name), [`heat1d`] (P1: residual, Jacobian,
-//! solve, sweep), [`arrays`] (numpy in and out), [`params`] (keyword arguments),
-//! [`progress`] (progress and Ctrl-C with the GIL released), [`convert`] (reports as dicts),
-//! [`machine`] (devices and benchmarks).
+//! solve, sweep), [`burgers`] (P3: solve, sweep), [`diffusion2d`] (P2: solve), [`arrays`]
+//! (numpy in and out), [`params`] (keyword arguments), [`progress`] (progress and Ctrl-C with
+//! the GIL released), [`convert`] (reports as dicts), [`machine`] (devices and benchmarks).
 
 mod arrays;
+mod burgers;
 mod convert;
+mod diffusion2d;
 mod errors;
 mod heat1d;
 mod machine;

@@ -53,7 +53,11 @@ pub struct Entry {
 }
 
 /// Every problem, by name.
-pub const PROBLEMS: &[Entry] = &[crate::heat1d::ENTRY];
+pub const PROBLEMS: &[Entry] = &[
+    crate::heat1d::ENTRY,
+    crate::burgers::ENTRY,
+    crate::diffusion2d::ENTRY,
+];
 
 pub fn find(name: &str) -> PyResult<&'static Entry> {
     PROBLEMS.iter().find(|e| e.name == name).ok_or_else(|| {

@@ -59,6 +59,12 @@ def test_dask_cluster_of_two_worker_processes():
         pids = {r["worker"]["pid"] for r in spread.report["batches"]}
         with pytest.raises(ValueError, match="member 0"):
             heatgpu.sweep(alpha=[-1.0], client=client, **BASE)
+        burgers = dict(nu=[0.05, 0.08, 0.1], n=64, steps=20, snapshot_every=10, backend="cpu")
+        burgers_spread = heatgpu.sweep("burgers", client=client, **burgers)
+    burgers_local = heatgpu.sweep("burgers", **burgers)
+    np.testing.assert_array_equal(burgers_spread.fields, burgers_local.fields)
+    assert burgers_spread.fields.shape == (3, 3, 64)
+    assert burgers_spread.report["exact_error"] == burgers_local.report["exact_error"]
     np.testing.assert_array_equal(spread.fields, local.fields)
     np.testing.assert_array_equal(spread.values, alphas)
     assert spread.report["sweep"]["workers"] == 2
