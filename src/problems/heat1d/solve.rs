@@ -249,7 +249,7 @@ impl WorkShape {
                 "alpha(T) is marched with a Newton solve per step, on the CPU".to_string(),
             ),
             // Measured on an NVIDIA H100: the partitioned solver's f64 step residuals were up to
-            // 3400x the floor (nx 1e5 to 4e6, r 1e3 to 2e11; llvmpipe meets it), so its
+            // 3100x the floor (nx 1e5 to 4e6, r 1e3 to 2e11; llvmpipe meets it), so its
             // results fail verification there. The CPU keeps single grids until that is fixed.
             Mode::March if self.members == 1 => (
                 false,
