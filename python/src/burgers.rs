@@ -13,18 +13,14 @@
 use std::time::Instant;
 
 use heatgpu::backend::Compute;
-use heatgpu::gpu::{AdapterRequest, GpuContext};
 use heatgpu::memory::{bytes_for, ensure_fits};
-use heatgpu::precision::Precision;
-use heatgpu::problems::burgers1d::cli::{DEFAULT_STEPS, GPU_MIN_UNKNOWNS};
+use heatgpu::problems::burgers1d::cli::DEFAULT_STEPS;
 use heatgpu::problems::burgers1d::exact::cole_hopf_level;
-use heatgpu::problems::burgers1d::gpu::device_plan;
+use heatgpu::problems::burgers1d::select::select_compute;
 use heatgpu::problems::burgers1d::solve::{kept_times, solve_cpu, solve_gpu, BurgersReport};
 use heatgpu::problems::burgers1d::sweep::BurgersSweep;
 use heatgpu::problems::burgers1d::{Burgers1D, Stepping};
-use heatgpu::problems::heat1d::solve::Backend;
 use heatgpu::solver::march::check_snapshot_every;
-use heatgpu::Error;
 use numpy::ndarray::Array2;
 use numpy::{PyArray2, PyArray3, PyArrayMethods};
 use pyo3::prelude::*;
@@ -109,67 +105,6 @@ fn read(kwargs: &Bound<'_, PyDict>, swept: Option<&str>) -> PyResult<(Burgers1D,
     Ok((p, snapshot_every))
 }
 
-/// Where the run goes and why (the CLI's `select`, with the reason returned instead of
-/// printed): auto takes a hardware GPU for fixed steps of at least [`GPU_MIN_UNKNOWNS`]
-/// unknowns that the device plan accepts; adaptive steps run on the CPU.
-fn select(common: &Common, members: &[Burgers1D]) -> heatgpu::Result<(Compute, Option<String>)> {
-    let first = &members[0];
-    let adaptive = matches!(first.stepping, Stepping::Adaptive { .. });
-    let cpu_f32 = || {
-        Error::invalid(
-            "precision",
-            "f32",
-            "the CPU computes in f64; use backend=\"gpu\" for f32",
-        )
-    };
-    let request = AdapterRequest::from_env();
-    match common.backend {
-        Backend::Cpu if common.precision == Some(Precision::F32) => Err(cpu_f32()),
-        Backend::Cpu => Ok((Compute::Cpu, None)),
-        Backend::Gpu if adaptive => Err(Error::invalid(
-            "backend",
-            "gpu",
-            "adaptive steps (tol) run on the CPU; give steps for the GPU",
-        )),
-        Backend::Gpu => {
-            let ctx = GpuContext::new(&request, common.precision)?;
-            Ok((Compute::Gpu(Box::new(ctx)), None))
-        }
-        Backend::Auto => {
-            let unknowns = members.len() * first.n;
-            let why = match first.stepping {
-                Stepping::Adaptive { .. } => "adaptive steps run on the CPU".to_string(),
-                Stepping::Fixed { .. } if unknowns < GPU_MIN_UNKNOWNS => format!(
-                    "a step has {unknowns} unknowns: dispatch overhead would dominate on a GPU"
-                ),
-                Stepping::Fixed { steps } => match GpuContext::new(&request, common.precision) {
-                    Ok(ctx) if !ctx.summary().is_software => {
-                        match device_plan(members, steps, ctx.precision()) {
-                            Ok(_) => {
-                                let notice = format!(
-                                    "auto: GPU {}: a step has {unknowns} unknowns",
-                                    ctx.summary().name
-                                );
-                                return Ok((Compute::Gpu(Box::new(ctx)), Some(notice)));
-                            }
-                            Err(e) => format!("the GPU cannot run it ({e})"),
-                        }
-                    }
-                    Ok(ctx) => format!(
-                        "the only adapter ({}) is software, slower than the CPU",
-                        ctx.summary().name
-                    ),
-                    Err(e) => format!("no usable GPU ({e})"),
-                },
-            };
-            if common.precision == Some(Precision::F32) {
-                return Err(cpu_f32());
-            }
-            Ok((Compute::Cpu, Some(format!("auto: CPU: {why}"))))
-        }
-    }
-}
-
 /// Max-norm distance of `u` from Cole-Hopf at `t_end`.
 fn cole_hopf_error(p: &Burgers1D, u: &[f64]) -> f64 {
     let mut exact = vec![0.0; p.n];
@@ -202,7 +137,7 @@ fn run(
     let last = members.len() - 1;
     let mut bridge = Bridge::new(common.progress);
     let result = py.detach(|| {
-        let (compute, notice) = select(common, members)?;
+        let (compute, notice) = select_compute(common.backend, common.precision, members)?;
         let mut sink = |member: usize, kept: usize, t: f64, level: &[f64]| {
             keep(member, kept, level);
             if member == last {

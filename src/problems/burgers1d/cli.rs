@@ -15,25 +15,22 @@ use ndarray::{Array1, Array2};
 use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
+use crate::backend::Compute;
 use crate::cli::report::{emit, format_row, note, say};
 use crate::cli::ComputeArgs;
 use crate::error::Error;
-use crate::gpu::{AdapterRequest, GpuContext};
 use crate::memory::{bytes_for, ensure_fits};
 use crate::output::Outputs;
-use crate::precision::Precision;
-use crate::problems::heat1d::solve::Backend;
 
 use super::exact::cole_hopf_level;
-use super::gpu::device_plan;
 use super::params::{Burgers1D, Stepping};
+use super::select::select_compute;
 use super::solve::{kept_times, solve_cpu, solve_gpu, BurgersReport};
 use super::sweep::BurgersSweep;
 
 /// Steps when neither --steps nor --tol is given.
 pub const DEFAULT_STEPS: usize = 100;
-/// Unknowns per step from which `--backend auto` prefers a hardware GPU.
-pub const GPU_MIN_UNKNOWNS: usize = 100_000;
+pub use super::select::GPU_MIN_UNKNOWNS;
 
 /// Arguments of `heatgpu solve burgers`.
 #[derive(Args, Debug, Clone)]
@@ -121,71 +118,6 @@ fn times_path(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}.times.npy"))
 }
 
-/// Where the run goes, with the reason for an automatic choice.
-enum Target {
-    Cpu,
-    Gpu(Box<GpuContext>),
-}
-
-fn select(args: &BurgersArgs, members: &[Burgers1D]) -> anyhow::Result<Target> {
-    let adaptive = args.tol.is_some();
-    let cpu_f32 = || {
-        Error::invalid(
-            "precision",
-            "f32",
-            "the CPU computes in f64; use --backend gpu for f32",
-        )
-    };
-    match args.compute.backend {
-        Backend::Cpu if args.compute.precision == Some(Precision::F32) => Err(cpu_f32().into()),
-        Backend::Cpu => Ok(Target::Cpu),
-        Backend::Gpu if adaptive => Err(Error::invalid(
-            "backend",
-            "gpu",
-            "adaptive steps (--tol) run on the CPU; use --steps for the GPU",
-        )
-        .into()),
-        Backend::Gpu => Ok(Target::Gpu(Box::new(GpuContext::new(
-            &AdapterRequest::from_env(),
-            args.compute.precision,
-        )?))),
-        Backend::Auto => {
-            let unknowns = members.len() * members[0].n;
-            let why = if adaptive {
-                "adaptive steps run on the CPU".to_string()
-            } else if unknowns < GPU_MIN_UNKNOWNS {
-                format!("a step has {unknowns} unknowns: dispatch overhead would dominate on a GPU")
-            } else {
-                let steps = args.steps.unwrap_or(DEFAULT_STEPS);
-                match GpuContext::new(&AdapterRequest::from_env(), args.compute.precision) {
-                    Ok(ctx) if !ctx.summary().is_software => {
-                        match device_plan(members, steps, ctx.precision()) {
-                            Ok(_) => {
-                                note(&format!(
-                                    "auto: GPU {}: a step has {unknowns} unknowns",
-                                    ctx.summary().name
-                                ));
-                                return Ok(Target::Gpu(Box::new(ctx)));
-                            }
-                            Err(e) => format!("the GPU cannot run it ({e})"),
-                        }
-                    }
-                    Ok(ctx) => format!(
-                        "the only adapter ({}) is software, slower than the CPU",
-                        ctx.summary().name
-                    ),
-                    Err(e) => format!("no usable GPU ({e})"),
-                }
-            };
-            if args.compute.precision == Some(Precision::F32) {
-                return Err(cpu_f32().into());
-            }
-            note(&format!("auto: CPU: {why}"));
-            Ok(Target::Cpu)
-        }
-    }
-}
-
 /// Runs `heatgpu solve burgers`.
 pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
     let base = args.problem();
@@ -210,7 +142,10 @@ pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
         None => None,
     };
     let png = outputs.reserve_opt("png", args.png.as_deref())?;
-    let target = select(args, &members)?;
+    let (compute, notice) = select_compute(args.compute.backend, args.compute.precision, &members)?;
+    if let Some(notice) = notice {
+        note(&notice);
+    }
 
     // Kept levels: streamed row by row to a fixed-step .npy; held in memory for a PNG or an
     // adaptive run (whose number of levels is known only at the end).
@@ -250,9 +185,9 @@ pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
         }
     };
     let start = std::time::Instant::now();
-    let (report, f32_bound) = match target {
-        Target::Cpu => (solve_cpu(&members, args.snapshot_every, &mut sink)?, None),
-        Target::Gpu(ctx) => solve_gpu(*ctx, &members, args.snapshot_every, &mut sink)?,
+    let (report, f32_bound) = match compute {
+        Compute::Cpu => (solve_cpu(&members, args.snapshot_every, &mut sink)?, None),
+        Compute::Gpu(ctx) => solve_gpu(*ctx, &members, args.snapshot_every, &mut sink)?,
     };
     let elapsed = start.elapsed();
     if let Some(f) = file.take() {

@@ -12,6 +12,7 @@ pub mod gpu;
 pub mod gpu_twins;
 pub mod params;
 mod problem;
+pub mod select;
 pub mod solve;
 pub mod stencil;
 pub mod sweep;
