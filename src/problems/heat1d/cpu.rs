@@ -3,14 +3,11 @@
 //! All arrays are allocated when a system is built; Newton iterations allocate nothing.
 
 use crate::error::Result;
-use crate::linalg::max_abs::{max_abs, max_abs2, MaxAbsLanes};
 use crate::memory::{bytes_for, ensure_fits};
-use crate::problems::heat1d::kernels::heat_residual::{fold_energy_levels, FLAT};
-use crate::problems::heat1d::kernels::params::{energy_stencil, level_stencils};
 use crate::problems::heat1d::kernels::{
-    heat_residual_norm, newton_march, newton_trial, thomas_solve, BlockedAffineSolve, HeatParams,
-    MarchNorms,
+    heat_residual_norm, newton_march, newton_trial, BlockedAffineSolve, HeatParams, MarchNorms,
 };
+use crate::problems::heat1d::level_newton::LevelNewton;
 use crate::problems::heat1d::params::Heat1D;
 use crate::solver::march::LevelStepper;
 use crate::solver::newton::{DirectionNorms, NewtonSystem};
@@ -145,132 +142,53 @@ impl NewtonSystem for CpuSpaceTime {
 /// level `i` is data. Rows: the two boundary rows and the `nx-2` energy rows (scaled by dt).
 /// Memory O(nx); the Jacobian is tridiagonal (boundary rows are identities).
 pub struct CpuStep {
-    params: HeatParams,
-    old: Vec<f64>,
-    new: Vec<f64>,
-    direction: Vec<f64>,
-    trial: Vec<f64>,
-    lower: Vec<f64>,
-    diag: Vec<f64>,
-    upper: Vec<f64>,
-    rhs: Vec<f64>,
-    scratch: Vec<f64>,
-    /// Evaluation buffer of the residual norm.
-    flat: Box<[f64; FLAT]>,
+    /// `previous`: the old level; `iterate`: the new one.
+    level: LevelNewton,
 }
 
 impl CpuStep {
     /// Starts from the problem's initial level.
     pub fn new(problem: &Heat1D) -> Result<CpuStep> {
         problem.validate_for(crate::precision::Precision::F64)?;
-        let nx = problem.nx;
-        let zeros = vec![0.0; nx];
-        let mut lower = zeros.clone();
-        let mut diag = zeros.clone();
-        let mut upper = zeros.clone();
-        // Boundary rows: identities.
-        for k in [0, nx - 1] {
-            (lower[k], diag[k], upper[k]) = (0.0, 1.0, 0.0);
-        }
         Ok(CpuStep {
-            params: HeatParams::new(problem),
-            old: problem.initial_level(),
-            new: problem.initial_level(),
-            direction: zeros.clone(),
-            trial: zeros.clone(),
-            lower,
-            diag,
-            upper,
-            rhs: zeros.clone(),
-            scratch: zeros,
-            flat: Box::new([0.0; FLAT]),
+            level: LevelNewton::new(
+                HeatParams::new(problem),
+                problem.initial_level(),
+                problem.initial_level(),
+            ),
         })
     }
-
-    fn assemble<const LINEAR: bool>(&mut self) {
-        let p = &self.params;
-        let nx = p.nx();
-        self.rhs[0] = p.t_x0 - self.new[0];
-        self.rhs[nx - 1] = p.t_xl - self.new[nx - 1];
-        for (j, (u3, w3)) in level_stencils(&self.old, &self.new).enumerate() {
-            let s = energy_stencil::<LINEAR>(p, u3, w3);
-            (self.lower[j + 1], self.diag[j + 1], self.upper[j + 1]) =
-                (s.new[0], s.new[1], s.new[2]);
-            self.rhs[j + 1] = -s.value;
-        }
-    }
-}
-
-/// Scaled residual of a step from `old` to `w`: boundary rows and dt-scaled energy rows.
-fn step_residual_norm(p: &HeatParams, old: &[f64], w: &[f64], flat: &mut [f64; FLAT]) -> f64 {
-    let mut energy = MaxAbsLanes::default();
-    if p.is_linear() {
-        fold_energy_levels::<true>(p, old, w, flat, &mut energy);
-    } else {
-        fold_energy_levels::<false>(p, old, w, flat, &mut energy);
-    }
-    let boundary = max_abs2(w[0] - p.t_x0, w[w.len() - 1] - p.t_xl);
-    max_abs2(boundary, energy.value() * p.energy_scale)
 }
 
 impl NewtonSystem for CpuStep {
     fn residual_norm(&mut self) -> Result<f64> {
-        Ok(step_residual_norm(
-            &self.params,
-            &self.old,
-            &self.new,
-            &mut self.flat,
-        ))
+        Ok(self.level.residual_norm())
     }
 
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
-        if self.params.is_linear() {
-            self.assemble::<true>();
-        } else {
-            self.assemble::<false>();
-        }
-        thomas_solve(
-            &self.lower,
-            &self.diag,
-            &self.upper,
-            &self.rhs,
-            &mut self.direction,
-            &mut self.scratch,
-        );
-        Ok(DirectionNorms {
-            step: max_abs(&self.direction),
-            iterate: max_abs(&self.new),
-        })
+        Ok(self.level.newton_direction())
     }
 
     fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
-        for ((t, w), d) in self.trial.iter_mut().zip(&self.new).zip(&self.direction) {
-            *t = w + lambda * d;
-        }
-        Ok(step_residual_norm(
-            &self.params,
-            &self.old,
-            &self.trial,
-            &mut self.flat,
-        ))
+        Ok(self.level.trial_residual_norm(lambda))
     }
 
     fn accept_trial(&mut self) {
-        std::mem::swap(&mut self.new, &mut self.trial);
+        self.level.accept_trial();
     }
 
     fn rounding_floor(&self) -> f64 {
-        self.params.rounding_floor(f64::EPSILON)
+        self.level.params.rounding_floor(f64::EPSILON)
     }
 }
 
 impl LevelStepper for CpuStep {
     fn begin_step(&mut self) {
         // The solved level becomes the old one and the first guess of the next.
-        self.old.copy_from_slice(&self.new);
+        self.level.previous.copy_from_slice(&self.level.iterate);
     }
 
     fn level(&self) -> &[f64] {
-        &self.new
+        &self.level.iterate
     }
 }

@@ -17,6 +17,7 @@ pub mod cpu;
 pub mod exact;
 pub mod gpu;
 pub mod kernels;
+pub mod level_newton;
 pub mod params;
 mod problem;
 pub mod solve;

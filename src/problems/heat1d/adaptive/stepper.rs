@@ -21,15 +21,13 @@
 //! about 630; each further iteration of `alpha(T)` adds 185.
 
 use crate::error::Result;
-use crate::linalg::max_abs::{max_abs, max_abs2, MaxAbsLanes};
+use crate::linalg::max_abs::max_abs;
 use crate::linalg::thomas::thomas_solve;
 use crate::solver::newton::{DirectionNorms, NewtonOptions, NewtonStats, NewtonSystem};
 use crate::solver::step_control::{solve_stage, tr_bdf2, AdaptiveStepper, Attempt, StageStats};
 
-use super::super::kernels::heat_residual::{fold_energy_levels, FLAT};
-use super::super::kernels::params::{
-    energy_balance, energy_stencil, level_stencils, HeatParams, FLOOR_ROUNDINGS,
-};
+use super::super::kernels::params::{energy_balance, level_stencils, HeatParams, FLOOR_ROUNDINGS};
+use super::super::level_newton::LevelNewton;
 use super::super::params::Heat1D;
 
 /// Fraction of `tol` at which each stage's Newton solve stops (as Burgers'): a stage error
@@ -38,135 +36,52 @@ pub const NEWTON_TOL_FRACTION: f64 = 1e-3;
 
 /// One implicit stage `w - c f(w) = q` of the heat equation, as a [`NewtonSystem`].
 pub struct HeatStage {
-    /// `theta = 1`, `inv_dt = 1/c`, `energy_scale = c / (1 + 2 a c k_max)`.
-    params: HeatParams,
+    /// `params`: `theta = 1`, `inv_dt = 1/c`, `energy_scale = c / (1 + 2 a c k_max)`;
+    /// `previous`: the explicit part q (boundary entries unused); `iterate`: w.
+    level: LevelNewton,
     /// `max alpha(T) / alpha0` over the data.
     k_max: f64,
-    /// The explicit part q (boundary entries unused).
-    q: Vec<f64>,
-    /// The Newton iterate w.
-    w: Vec<f64>,
-    direction: Vec<f64>,
-    trial: Vec<f64>,
-    lower: Vec<f64>,
-    diag: Vec<f64>,
-    upper: Vec<f64>,
-    rhs: Vec<f64>,
-    scratch: Vec<f64>,
-    flat: Box<[f64; FLAT]>,
     /// `max(|T| of the data, |q|)`: the scale of the rounding floor.
     scale: f64,
 }
 
 impl HeatStage {
     fn new(problem: &Heat1D) -> HeatStage {
-        let nx = problem.nx;
-        let zeros = vec![0.0; nx];
+        let params = HeatParams {
+            theta: 1.0,
+            ..HeatParams::new(problem)
+        };
         HeatStage {
-            params: HeatParams {
-                theta: 1.0,
-                ..HeatParams::new(problem)
-            },
+            level: LevelNewton::new(params, vec![0.0; problem.nx], problem.initial_level()),
             k_max: problem.max_diffusivity_factor(),
-            q: zeros.clone(),
-            w: problem.initial_level(),
-            direction: zeros.clone(),
-            trial: zeros.clone(),
-            lower: zeros.clone(),
-            diag: zeros.clone(),
-            upper: zeros.clone(),
-            rhs: zeros.clone(),
-            scratch: zeros,
-            flat: Box::new([0.0; FLAT]),
             scale: problem.temperature_scale(),
         }
     }
 
     /// Sets the implicit coefficient `c` and the explicit part's scale.
     fn set_coefficient(&mut self, c: f64) {
-        self.params.inv_dt = 1.0 / c;
-        self.params.energy_scale = c / (1.0 + 2.0 * self.params.a * c * self.k_max);
-        self.scale = self.params.temperature_scale().max(max_abs(&self.q));
+        let p = &mut self.level.params;
+        p.inv_dt = 1.0 / c;
+        p.energy_scale = c / (1.0 + 2.0 * p.a * c * self.k_max);
+        self.scale = p.temperature_scale().max(max_abs(&self.level.previous));
     }
-
-    /// The Newton matrix at the iterate into the bands, `-E(w)` and the boundary rows into rhs.
-    fn assemble<const LINEAR: bool>(&mut self) {
-        let p = &self.params;
-        let nx = p.nx();
-        for k in [0, nx - 1] {
-            (self.lower[k], self.diag[k], self.upper[k]) = (0.0, 1.0, 0.0);
-        }
-        self.rhs[0] = p.t_x0 - self.w[0];
-        self.rhs[nx - 1] = p.t_xl - self.w[nx - 1];
-        for (j, (q3, w3)) in level_stencils(&self.q, &self.w).enumerate() {
-            let s = energy_stencil::<LINEAR>(p, q3, w3);
-            (self.lower[j + 1], self.diag[j + 1], self.upper[j + 1]) =
-                (s.new[0], s.new[1], s.new[2]);
-            self.rhs[j + 1] = -s.value;
-        }
-    }
-
-    fn assemble_any(&mut self) {
-        if self.params.is_linear() {
-            self.assemble::<true>();
-        } else {
-            self.assemble::<false>();
-        }
-    }
-}
-
-/// Scaled residual of the stage at `w`: boundary rows and scaled energy rows.
-fn stage_residual_norm(p: &HeatParams, q: &[f64], w: &[f64], flat: &mut [f64; FLAT]) -> f64 {
-    let mut energy = MaxAbsLanes::default();
-    if p.is_linear() {
-        fold_energy_levels::<true>(p, q, w, flat, &mut energy);
-    } else {
-        fold_energy_levels::<false>(p, q, w, flat, &mut energy);
-    }
-    let boundary = max_abs2(w[0] - p.t_x0, w[w.len() - 1] - p.t_xl);
-    max_abs2(boundary, energy.value() * p.energy_scale)
 }
 
 impl NewtonSystem for HeatStage {
     fn residual_norm(&mut self) -> Result<f64> {
-        Ok(stage_residual_norm(
-            &self.params,
-            &self.q,
-            &self.w,
-            &mut self.flat,
-        ))
+        Ok(self.level.residual_norm())
     }
 
     fn newton_direction(&mut self) -> Result<DirectionNorms> {
-        self.assemble_any();
-        thomas_solve(
-            &self.lower,
-            &self.diag,
-            &self.upper,
-            &self.rhs,
-            &mut self.direction,
-            &mut self.scratch,
-        );
-        Ok(DirectionNorms {
-            step: max_abs(&self.direction),
-            iterate: max_abs(&self.w),
-        })
+        Ok(self.level.newton_direction())
     }
 
     fn trial_residual_norm(&mut self, lambda: f64) -> Result<f64> {
-        for ((t, w), d) in self.trial.iter_mut().zip(&self.w).zip(&self.direction) {
-            *t = w + lambda * d;
-        }
-        Ok(stage_residual_norm(
-            &self.params,
-            &self.q,
-            &self.trial,
-            &mut self.flat,
-        ))
+        Ok(self.level.trial_residual_norm(lambda))
     }
 
     fn accept_trial(&mut self) {
-        std::mem::swap(&mut self.w, &mut self.trial);
+        self.level.accept_trial();
     }
 
     /// [`FLOOR_ROUNDINGS`] eps of the larger of |T| and |q|: a scaled row sums terms of at most
@@ -268,11 +183,18 @@ impl AdaptiveStepper for CpuHeatAdaptive {
         self.attempt = StageStats::default();
         // Stage 1 (trapezoidal to t + gamma h): q_1 = u_n + D h f(u_n), guess u_n.
         rate_times(&self.rate, h, &self.level, &mut self.hf_n);
-        for ((q, u), hf) in self.stage.q.iter_mut().zip(&self.level).zip(&self.hf_n) {
+        for ((q, u), hf) in self
+            .stage
+            .level
+            .previous
+            .iter_mut()
+            .zip(&self.level)
+            .zip(&self.hf_n)
+        {
             *q = u + D * hf;
         }
         self.stage.set_coefficient(D * h);
-        self.stage.w.copy_from_slice(&self.level);
+        self.stage.level.iterate.copy_from_slice(&self.level);
         if !solve_stage(
             &mut self.stage,
             &self.newton,
@@ -282,15 +204,15 @@ impl AdaptiveStepper for CpuHeatAdaptive {
             return Ok(Attempt::SolveFailed);
         }
         // h f(u_g) = (u_g - q_1) / D, kept in stage_gamma's place until stage 2 needs u_g.
-        self.stage_gamma.copy_from_slice(&self.stage.w);
+        self.stage_gamma.copy_from_slice(&self.stage.level.iterate);
         // Stage 2 (BDF2 to t + h): q_2 = STAGE2_GAMMA u_g + STAGE2_N u_n; guess extrapolated
         // linearly through u_n and u_g. The error's first two terms go into `estimate`.
         for k in 0..self.level.len() {
             let (u, ug) = (self.level[k], self.stage_gamma[k]);
-            let hf_g = (ug - self.stage.q[k]) / D;
+            let hf_g = (ug - self.stage.level.previous[k]) / D;
             self.estimate[k] = ERROR_N * self.hf_n[k] + ERROR_GAMMA * hf_g;
-            self.stage.q[k] = STAGE2_GAMMA * ug + STAGE2_N * u;
-            self.stage.w[k] = u + (ug - u) / GAMMA;
+            self.stage.level.previous[k] = STAGE2_GAMMA * ug + STAGE2_N * u;
+            self.stage.level.iterate[k] = u + (ug - u) / GAMMA;
         }
         self.stage.set_coefficient(D * h);
         if !solve_stage(
@@ -303,12 +225,12 @@ impl AdaptiveStepper for CpuHeatAdaptive {
         }
         // e += ERROR_NEXT h f(u_{n+1}), h f(u_{n+1}) = (u_{n+1} - q_2) / D; the filtered
         // estimate solves -(I - c J)/c x = -e/c with the Newton matrix at u_{n+1}.
-        let s = &mut self.stage;
-        s.assemble_any();
-        let nx = s.w.len();
+        let s = &mut self.stage.level;
+        s.assemble();
+        let nx = s.iterate.len();
         let inv_c = s.params.inv_dt;
         for k in 1..nx - 1 {
-            let hf_next = (s.w[k] - s.q[k]) / D;
+            let hf_next = (s.iterate[k] - s.previous[k]) / D;
             s.rhs[k] = -(self.estimate[k] + ERROR_NEXT * hf_next) * inv_c;
         }
         (s.rhs[0], s.rhs[nx - 1]) = (0.0, 0.0);
@@ -324,7 +246,7 @@ impl AdaptiveStepper for CpuHeatAdaptive {
     }
 
     fn accept(&mut self) {
-        self.level.copy_from_slice(&self.stage.w);
+        self.level.copy_from_slice(&self.stage.level.iterate);
         self.stats.add(&self.attempt);
     }
 }
