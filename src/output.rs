@@ -101,6 +101,18 @@ impl Outputs {
         self.pending[slot.0].temp.as_file_mut()
     }
 
+    /// Writes `array` as `.npy` to `slot`'s temporary file.
+    pub fn write_npy<A: ndarray_npy::WriteNpyExt>(&mut self, slot: Slot, array: &A) -> Result<()> {
+        let context = format!("writing {}", self.target(slot).display());
+        array
+            .write_npy(BufWriter::new(self.file(slot)))
+            .map_err(|e| match e {
+                ndarray_npy::WriteNpyError::Io(io) => io,
+                other => std::io::Error::other(other),
+            })
+            .map_err(io_error(context))
+    }
+
     /// Writes all of `bytes` to `slot`'s temporary file.
     pub fn write_all(&mut self, slot: Slot, bytes: &[u8]) -> Result<()> {
         let context = format!("writing {}", self.target(slot).display());

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::backend::ComputeLabel;
@@ -148,10 +147,7 @@ pub fn run(args: &ResidualArgs) -> anyhow::Result<()> {
         .map(|&i| json!({ "level": i, "t": i as f64 * problem.dt(), "energy_max": level_max(i), "energy_max_scaled": level_max(i) * energy_scale }))
         .collect();
     if let Some(slot) = out_slot {
-        let context = format!("writing {}", outputs.target(slot).display());
-        ndarray::aview1(&r)
-            .write_npy(std::io::BufWriter::new(outputs.file(slot)))
-            .map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+        outputs.write_npy(slot, &ndarray::aview1(&r))?;
     }
     outputs.commit()?;
     if args.json {

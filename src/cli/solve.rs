@@ -1,11 +1,9 @@
 //! `heatgpu solve`: the space-time heat system (all-at-once or marched), or a sweep of members.
 
-use std::io::BufWriter;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::error::Error;
@@ -136,11 +134,7 @@ fn run_heat1d(args: &Heat1dArgs) -> anyhow::Result<()> {
     let elapsed = start.elapsed();
     drop(progress);
     if let Some(slot) = out {
-        let context = format!("writing {}", outputs.target(slot).display());
-        solution
-            .field
-            .write_npy(BufWriter::new(outputs.file(slot)))
-            .map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+        outputs.write_npy(slot, &solution.field)?;
     }
     if let Some(slot) = png {
         let title = format!(

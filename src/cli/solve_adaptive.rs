@@ -2,12 +2,10 @@
 //! ([`crate::problems::heat1d::adaptive`]), on the CPU. Outputs: `--out` the kept levels (rows
 //! at accepted step times) and `NAME.times.npy` their times; `--png` the heat map.
 
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ndarray::{Array1, Array2};
-use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::backend::Backend;
@@ -140,17 +138,10 @@ pub(super) fn run(args: &Heat1dArgs, problem: &Heat1D, tol: f64) -> anyhow::Resu
     let elapsed = start.elapsed();
     drop(progress);
     if let Some(slot) = out {
-        let context = format!("writing {}", outputs.target(slot).display());
-        solution
-            .field
-            .write_npy(BufWriter::new(outputs.file(slot)))
-            .map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+        outputs.write_npy(slot, &solution.field)?;
     }
     if let Some(slot) = times_out {
-        let context = format!("writing {}", outputs.target(slot).display());
-        Array1::from(solution.times.clone())
-            .write_npy(BufWriter::new(outputs.file(slot)))
-            .map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+        outputs.write_npy(slot, &Array1::from(solution.times.clone()))?;
     }
     if let Some(slot) = png {
         let title = format!(

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 use ndarray::{Array1, Array2};
-use ndarray_npy::WriteNpyExt;
 use serde_json::json;
 
 use crate::backend::Compute;
@@ -199,10 +198,7 @@ pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
         let field = Array2::from_shape_vec((levels, base.n), held)
             .context("kept levels do not form a field")?;
         if let Some(slot) = out {
-            let context = format!("writing {}", outputs.target(slot).display());
-            field
-                .write_npy(std::io::BufWriter::new(outputs.file(slot)))
-                .map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+            outputs.write_npy(slot, &field)?;
         }
         if let Some(slot) = png {
             let title = format!(
@@ -219,10 +215,7 @@ pub fn run(args: &BurgersArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(slot) = times_out {
-        let context = format!("writing {}", outputs.target(slot).display());
-        Array1::from(report.times.clone())
-            .write_npy(std::io::BufWriter::new(outputs.file(slot)))
-            .map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+        outputs.write_npy(slot, &Array1::from(report.times.clone()))?;
     }
     outputs.commit()?;
     let errors: Vec<f64> = members
