@@ -12,6 +12,12 @@ fn main() -> ExitCode {
     if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
         std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
     }
+    // A write past RLIMIT_FSIZE would kill the process with SIGXFSZ, leaving its temporary
+    // output behind; ignored, the write fails with EFBIG and the output is cleaned up.
+    // SAFETY: sets this process's disposition of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = match heatgpu::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
