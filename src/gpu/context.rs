@@ -308,12 +308,23 @@ impl GpuContext {
         pipeline: &wgpu::ComputePipeline,
         buffers: &[&wgpu::Buffer],
     ) -> Result<wgpu::BindGroup, GpuError> {
+        let numbered: Vec<(u32, &wgpu::Buffer)> = (0u32..).zip(buffers.iter().copied()).collect();
+        self.bind_at(label, pipeline, &numbered)
+    }
+
+    /// Bind group 0 of `pipeline` with each `(binding, buffer)` pair, the buffer whole.
+    pub fn bind_at(
+        &self,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        buffers: &[(u32, &wgpu::Buffer)],
+    ) -> Result<wgpu::BindGroup, GpuError> {
         let layout = self.checked(&format!("bind group `{label}` layout"), None, || {
             pipeline.get_bind_group_layout(0)
         })?;
-        let entries: Vec<_> = (0u32..)
-            .zip(buffers)
-            .map(|(binding, buffer)| wgpu::BindGroupEntry {
+        let entries: Vec<_> = buffers
+            .iter()
+            .map(|&(binding, buffer)| wgpu::BindGroupEntry {
                 binding,
                 resource: buffer.as_entire_binding(),
             })

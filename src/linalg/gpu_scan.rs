@@ -12,24 +12,6 @@ use crate::gpu::layout::{bytes_to_reals, reals_to_bytes};
 use crate::gpu::{shader_source, workgroup_grid, GpuContext, GpuError, LedgerSnapshot};
 use crate::linalg::affine_scan::{ScanParams, SCAN_MAX_N};
 
-/// Bind group 0 of `pipeline` with `buffers[k].1` (whole) at binding `buffers[k].0`.
-pub(crate) fn bind_at(
-    ctx: &GpuContext,
-    label: &str,
-    pipeline: &wgpu::ComputePipeline,
-    buffers: &[(u32, &wgpu::Buffer)],
-) -> Result<wgpu::BindGroup> {
-    let layout = pipeline.get_bind_group_layout(0);
-    let entries: Vec<_> = buffers
-        .iter()
-        .map(|&(binding, buffer)| wgpu::BindGroupEntry {
-            binding,
-            resource: buffer.as_entire_binding(),
-        })
-        .collect();
-    Ok(ctx.create_bind_group(label, &layout, &entries)?)
-}
-
 /// Grid of `workgroups` workgroups (of any size), 2-D beyond the per-dimension limit.
 pub(crate) fn workgroups(ctx: &GpuContext, workgroups: usize) -> Result<[u32; 3]> {
     let max = ctx.limits().max_compute_workgroups_per_dimension;
@@ -129,8 +111,7 @@ impl ScanPlan {
             ctx.create_storage_buffer("group starts", (groups * n * real) as u64, none)?;
         Ok(ScanPlan {
             compose: (
-                bind_at(
-                    ctx,
+                ctx.bind_at(
                     "compose",
                     &pipelines.compose,
                     &[(0, &level), (1, maps), (2, &composites)],
@@ -138,8 +119,7 @@ impl ScanPlan {
                 ctx.grid((groups * (n + 1)) as u64)?,
             ),
             top: (
-                bind_at(
-                    ctx,
+                ctx.bind_at(
                     "scan groups",
                     &pipelines.apply,
                     &[(0, &top), (1, &composites), (2, x0), (3, &group_starts)],
@@ -147,8 +127,7 @@ impl ScanPlan {
                 [1, 1, 1],
             ),
             inside: (
-                bind_at(
-                    ctx,
+                ctx.bind_at(
                     "scan inside groups",
                     &pipelines.apply,
                     &[(0, &level), (1, maps), (2, &group_starts), (3, out)],

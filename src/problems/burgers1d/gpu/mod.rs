@@ -124,24 +124,6 @@ struct Chains {
     chunk_dominance: ReductionChain,
 }
 
-/// Bind group of `pipeline` with the given (binding, buffer) pairs.
-fn bind(
-    ctx: &GpuContext,
-    label: &str,
-    pipeline: &wgpu::ComputePipeline,
-    buffers: &[(u32, &wgpu::Buffer)],
-) -> Result<wgpu::BindGroup> {
-    let layout = pipeline.get_bind_group_layout(0);
-    let entries: Vec<_> = buffers
-        .iter()
-        .map(|&(binding, buffer)| wgpu::BindGroupEntry {
-            binding,
-            resource: buffer.as_entire_binding(),
-        })
-        .collect();
-    Ok(ctx.create_bind_group(label, &layout, &entries)?)
-}
-
 /// Checks what the device path cannot do for `problems` (fixed steps) in `precision`, before
 /// any device work: one member goes to the partitioned solver, which needs a diagonally dominant
 /// Jacobian for every `|w| <= max |u0|`; f32 runs whose error bound is useless are refused.
@@ -326,8 +308,7 @@ impl GpuBurgersMarch {
         let [lower, diag, upper, rhs] = solver.bands();
         let (p, m) = (&params_buffer, &members_buffer);
         let groups = Groups {
-            explicit: bind(
-                &ctx,
+            explicit: ctx.bind_at(
                 "explicit",
                 &pipelines.explicit,
                 &[
@@ -339,20 +320,17 @@ impl GpuBurgersMarch {
                     (5, &trial),
                 ],
             )?,
-            shift: bind(
-                &ctx,
+            shift: ctx.bind_at(
                 "shift",
                 &pipelines.shift,
                 &[(0, p), (2, &iterate), (3, &previous), (4, &trial)],
             )?,
-            choose: bind(
-                &ctx,
+            choose: ctx.bind_at(
                 "choose guess",
                 &pipelines.choose,
                 &[(0, p), (2, &iterate), (3, &previous), (4, &results)],
             )?,
-            residual_previous: bind(
-                &ctx,
+            residual_previous: ctx.bind_at(
                 "residual of the old level",
                 &pipelines.residual,
                 &[
@@ -363,8 +341,7 @@ impl GpuBurgersMarch {
                     (4, &residual_partials),
                 ],
             )?,
-            residual: bind(
-                &ctx,
+            residual: ctx.bind_at(
                 "residual",
                 &pipelines.residual,
                 &[
@@ -375,8 +352,7 @@ impl GpuBurgersMarch {
                     (4, &residual_partials),
                 ],
             )?,
-            jacobian: bind(
-                &ctx,
+            jacobian: ctx.bind_at(
                 "jacobian",
                 &pipelines.jacobian,
                 &[
@@ -391,8 +367,7 @@ impl GpuBurgersMarch {
                     (8, &dominance_partials),
                 ],
             )?,
-            trial: bind(
-                &ctx,
+            trial: ctx.bind_at(
                 "trial",
                 &pipelines.trial,
                 &[
@@ -405,8 +380,7 @@ impl GpuBurgersMarch {
                     (6, &trial_partials),
                 ],
             )?,
-            direction: bind(
-                &ctx,
+            direction: ctx.bind_at(
                 "direction norms",
                 &pipelines.direction,
                 &[
@@ -416,8 +390,7 @@ impl GpuBurgersMarch {
                     (4, &direction_partials),
                 ],
             )?,
-            update: bind(
-                &ctx,
+            update: ctx.bind_at(
                 "update",
                 &pipelines.update,
                 &[(0, p), (2, &iterate), (3, &direction)],

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::gpu::layout::{bytes_to_reals, reals_to_bytes};
 use crate::gpu::{shader_source, GpuContext, GpuError, LedgerSnapshot, ReductionChain};
 use crate::linalg::affine_scan::{ScanParams, SCAN_MAX_N};
-use crate::linalg::gpu_scan::{bind_at, storage_with, workgroups, ScanPipelines, ScanPlan};
+use crate::linalg::gpu_scan::{storage_with, workgroups, ScanPipelines, ScanPlan};
 use crate::problems::heat1d::gpu::session::heat_params_bytes;
 use crate::problems::heat1d::kernels::HeatParams;
 use crate::problems::heat1d::params::Heat1D;
@@ -124,15 +124,13 @@ impl GpuNewtonScan {
         )?;
 
         let first_pipeline = pipeline("newton_scan_first_level")?;
-        let first_group = bind_at(
-            &ctx,
+        let first_group = ctx.bind_at(
             "first level",
             &first_pipeline,
             &[(0, &heat), (2, &v_buffer), (4, &dv)],
         )?;
         let maps_pipeline = pipeline("newton_scan_maps")?;
-        let maps_group = bind_at(
-            &ctx,
+        let maps_group = ctx.bind_at(
             "chunk maps",
             &maps_pipeline,
             &[
@@ -143,8 +141,7 @@ impl GpuNewtonScan {
             ],
         )?;
         let levels_pipeline = pipeline("newton_scan_levels")?;
-        let levels_group = bind_at(
-            &ctx,
+        let levels_group = ctx.bind_at(
             "chunk levels",
             &levels_pipeline,
             &[
